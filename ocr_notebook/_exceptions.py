@@ -1,0 +1,168 @@
+"""The errors ocr_notebook raises: one base class and a small tree.
+
+::
+
+    OCRError
+    ├── InvalidTaskIdError          (also ValueError)  malformed id, no request sent
+    ├── MissingCredentialsError     (also ValueError)  no client id/secret or token
+    ├── InsecureTransportError      (also ValueError)  credentials over plain HTTP to a remote host
+    ├── TransportError                                 connect error, timeout, dropped connection
+    ├── HTTPStatusError                                an unexpected HTTP status
+    │   ├── AuthenticationError                        401/403, or the token endpoint said no
+    │   └── RateLimitError                             429, carries retry_after
+    ├── ResponseFormatError                            the body is not an OCRResponse
+    ├── TaskError                                      the task itself ended badly
+    │   ├── TaskFailedError                            taskStatus Error, with the service's messages
+    │   └── TaskNotFoundError                          taskStatus NotExist (unknown, or past 24 h)
+    ├── PollingTimeoutError         (also TimeoutError) the deadline passed; resume with the task id
+    └── FetchCancelledError                            the user cancelled or interrupted polling
+
+Every error carries its context (task id, last status, HTTP status, the
+service's messages) as attributes and never a secret: messages are built from
+those fields only, never from request headers or bodies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "AuthenticationError",
+    "FetchCancelledError",
+    "HTTPStatusError",
+    "InsecureTransportError",
+    "InvalidTaskIdError",
+    "MissingCredentialsError",
+    "OCRError",
+    "PollingTimeoutError",
+    "RateLimitError",
+    "ResponseFormatError",
+    "TaskError",
+    "TaskFailedError",
+    "TaskNotFoundError",
+    "TransportError",
+]
+
+
+class OCRError(Exception):
+    """Base class of every error raised by ocr_notebook.
+
+    Attributes:
+        message: One line saying what went wrong and what to do next.
+        task_id: The task concerned, when there is one.
+        status: The last task status seen (a string such as ``"Pending"``), if any.
+        http_status: The HTTP status code of the response concerned, if any.
+        messages: The service's own error messages, if any.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task_id: str | None = None,
+        status: str | None = None,
+        http_status: int | None = None,
+        messages: Sequence[str] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.task_id = task_id
+        self.status = status
+        self.http_status = http_status
+        self.messages: tuple[str, ...] = tuple(messages)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        parts = [repr(self.message)]
+        for name in ("task_id", "status", "http_status"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}={value!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Keyword-only context must survive pickling (multiprocessing, nbclient).
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[OCRError], message: str, state: dict[str, object]) -> OCRError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, message)
+    err.__dict__.update(state)
+    return err
+
+
+class InvalidTaskIdError(OCRError, ValueError):
+    """A task id is not a GUID (nor the TTS form of one); no request was sent."""
+
+
+class MissingCredentialsError(OCRError, ValueError):
+    """Neither a bearer token nor a client id and secret were given or found."""
+
+
+class InsecureTransportError(OCRError, ValueError):
+    """Credentials would be sent over plain HTTP to a host that is not loopback."""
+
+
+class TransportError(OCRError):
+    """The request did not get an HTTP answer: connection refused or dropped, timeout."""
+
+
+class HTTPStatusError(OCRError):
+    """The service answered with an HTTP status this client does not expect."""
+
+
+class AuthenticationError(HTTPStatusError):
+    """The credentials or the token were refused."""
+
+
+class RateLimitError(HTTPStatusError):
+    """The service answered 429 Too Many Requests.
+
+    Attributes:
+        retry_after: Seconds the service asked us to wait, when it said.
+    """
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ResponseFormatError(OCRError):
+    """A response body is not what the v5 API defines (not JSON, bad Base64, wrong shape)."""
+
+
+class TaskError(OCRError):
+    """The task ended in a state that yields no result."""
+
+
+class TaskFailedError(TaskError):
+    """The task ended with ``taskStatus: Error``; ``messages`` holds the service's reasons."""
+
+
+class TaskNotFoundError(TaskError):
+    """The service answered ``NotExist``: an unknown id, or a result past its 24-hour retention."""
+
+
+class PollingTimeoutError(OCRError, TimeoutError):
+    """The task did not reach a terminal status before the deadline.
+
+    The task goes on on the service: call ``wait`` again with the same ``task_id``.
+
+    Attributes:
+        elapsed: Seconds spent polling.
+        polls: Number of status requests made.
+    """
+
+    def __init__(
+        self, message: str, *, elapsed: float = 0.0, polls: int = 0, **kwargs: object
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.elapsed = elapsed
+        self.polls = polls
+
+
+class FetchCancelledError(OCRError):
+    """Polling was stopped by the user (Cancel, or a kernel interrupt)."""
