@@ -25,7 +25,21 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# Debian's Chromium for the browser tests (Playwright drives it; never `playwright install`).
+# Installed only when missing, as root or with password-less sudo; otherwise the browser
+# tests say loudly that they were skipped (and fail under CI=true).
+CHROMIUM := /usr/bin/chromium
+APT_PKGS := chromium fonts-dejavu-core
+system-deps:
+	@if [ -x $(CHROMIUM) ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	else echo "*** $(CHROMIUM) missing and no root: run 'sudo apt-get install $(APT_PKGS)' for the browser tests"; exit 0; fi; \
+	echo "Installing $(APT_PKGS) with apt-get"; \
+	$$SUDO apt-get update -q && \
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(APT_PKGS)
+
+pytest: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest

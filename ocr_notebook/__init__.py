@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._client import AsyncOCRClient, OCRClient
 from ._exceptions import (
     AuthenticationError,
     FetchCancelledError,
@@ -23,6 +24,7 @@ from ._exceptions import (
     TaskFailedError,
     TaskNotFoundError,
     TransportError,
+    UnknownOperationError,
 )
 from ._models import (
     TERMINAL_STATUSES,
@@ -33,23 +35,39 @@ from ._models import (
     Submission,
     TaskStatus,
 )
+from ._polling import AsyncPoller, Poller, PollEvent, PollPolicy
 from ._task_id import is_valid_task_id, validate_task_id
 
 if TYPE_CHECKING:  # pragma: no cover
-    pass
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from ._collection import OCRResultCollection
+    from ._magics import OCRMagics
+    from ._runner import FetchHandle
+    from .widget import OCRFetchWidget
 
 __version__ = "0.1.0"
 
 __all__ = [
     "TERMINAL_STATUSES",
+    "AsyncOCRClient",
+    "AsyncPoller",
     "AuthenticationError",
     "FetchCancelledError",
+    "FetchHandle",
     "HTTPStatusError",
     "InsecureTransportError",
     "InvalidTaskIdError",
     "MissingCredentialsError",
+    "OCRClient",
     "OCRError",
+    "OCRFetchWidget",
+    "OCRMagics",
     "OCRResult",
+    "OCRResultCollection",
+    "PollEvent",
+    "PollPolicy",
+    "Poller",
     "PollingTimeoutError",
     "RateLimitError",
     "Rect",
@@ -62,14 +80,36 @@ __all__ = [
     "TaskNotFoundError",
     "TaskStatus",
     "TransportError",
+    "UnknownOperationError",
     "__version__",
     "is_valid_task_id",
+    "load_ipython_extension",
+    "unload_ipython_extension",
     "validate_task_id",
 ]
 
 # Notebook-only names load lazily (PEP 562) so that `import ocr_notebook` in a plain
 # script does not pay for IPython or ipywidgets.
-_LAZY: dict[str, str] = {}
+_LAZY: dict[str, str] = {
+    "FetchHandle": "._runner",
+    "OCRFetchWidget": ".widget",
+    "OCRMagics": "._magics",
+    "OCRResultCollection": "._collection",
+}
+
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
+    """``%load_ext ocr_notebook``: register ``%ocr_fetch`` and ``%config OCRMagics``."""
+    from ._magics import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
+    """``%unload_ext ocr_notebook``: remove ``%ocr_fetch`` and ``OCRMagics``."""
+    from ._magics import unload_ipython_extension as unload
+
+    unload(ipython)
 
 
 def __getattr__(name: str) -> Any:

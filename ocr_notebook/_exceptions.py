@@ -6,6 +6,7 @@
     ├── InvalidTaskIdError          (also ValueError)  malformed id, no request sent
     ├── MissingCredentialsError     (also ValueError)  no client id/secret or token
     ├── InsecureTransportError      (also ValueError)  credentials over plain HTTP to a remote host
+    ├── UnknownOperationError       (also ValueError)  an ``api`` name the v5 API does not have
     ├── TransportError                                 connect error, timeout, dropped connection
     ├── HTTPStatusError                                an unexpected HTTP status
     │   ├── AuthenticationError                        401/403, or the token endpoint said no
@@ -25,6 +26,10 @@ those fields only, never from request headers or bodies.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._models import OCRResult
 
 __all__ = [
     "AuthenticationError",
@@ -41,6 +46,7 @@ __all__ = [
     "TaskFailedError",
     "TaskNotFoundError",
     "TransportError",
+    "UnknownOperationError",
 ]
 
 
@@ -106,23 +112,19 @@ class InsecureTransportError(OCRError, ValueError):
     """Credentials would be sent over plain HTTP to a host that is not loopback."""
 
 
+class UnknownOperationError(OCRError, ValueError):
+    """An ``api`` name that is not a v5 operation with a GET by id; no request was sent."""
+
+
 class TransportError(OCRError):
     """The request did not get an HTTP answer: connection refused or dropped, timeout."""
 
 
 class HTTPStatusError(OCRError):
-    """The service answered with an HTTP status this client does not expect."""
-
-
-class AuthenticationError(HTTPStatusError):
-    """The credentials or the token were refused."""
-
-
-class RateLimitError(HTTPStatusError):
-    """The service answered 429 Too Many Requests.
+    """The service answered with an HTTP status this client does not expect.
 
     Attributes:
-        retry_after: Seconds the service asked us to wait, when it said.
+        retry_after: Seconds the service asked us to wait (``Retry-After``), when it said.
     """
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
@@ -130,12 +132,28 @@ class RateLimitError(HTTPStatusError):
         self.retry_after = retry_after
 
 
+class AuthenticationError(HTTPStatusError):
+    """The credentials or the token were refused."""
+
+
+class RateLimitError(HTTPStatusError):
+    """The service answered 429 Too Many Requests; ``retry_after`` says how long to wait."""
+
+
 class ResponseFormatError(OCRError):
     """A response body is not what the v5 API defines (not JSON, bad Base64, wrong shape)."""
 
 
 class TaskError(OCRError):
-    """The task ended in a state that yields no result."""
+    """The task ended in a state that yields no result.
+
+    Attributes:
+        result: The response that ended the task (its status, messages and raw JSON).
+    """
+
+    def __init__(self, message: str, *, result: OCRResult | None = None, **kwargs: object) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.result = result
 
 
 class TaskFailedError(TaskError):

@@ -11,7 +11,7 @@ import base64
 import binascii
 import enum
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -435,6 +435,22 @@ class OCRResult:
             f"<OCRResult id={self.id} {self.status_raw or self.status.value} "
             f"regions={len(self.regions)} chars={chars}>"
         )
+
+    def _repr_mimebundle_(
+        self,
+        include: Container[str] | None = None,
+        exclude: Container[str] | None = None,
+    ) -> dict[str, str]:
+        """Rich display for IPython/Jupyter: ``text/plain`` and escaped ``text/html``.
+
+        Shows at most ``ocr_notebook._render.DEFAULTS.display_limit`` regions (50 by
+        default; ``%config OCRMagics.display_limit = N`` or
+        ``ocr_notebook._render.set_display_limit(N)`` changes it, ``None`` shows all).
+        """
+        # Imported here so that `import ocr_notebook` does not load the renderer.
+        from ._render import mimebundle
+
+        return mimebundle(self, include=include, exclude=exclude)
 
 
 _DATAFRAME_COLUMNS = ("task_id", "region", "order", "type", "text", "characters")

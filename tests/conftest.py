@@ -3,17 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    import httpx
+
+    from ocr_notebook.emulator import Emulator
 
 TEST_CLIENT_ID = "test-client-id"
 TEST_CLIENT_SECRET = "test-client-s3cr3t-never-shown"  # noqa: S105 - a test credential
 
 
 @pytest.fixture(scope="session")
-def emulator() -> Iterator[object]:
+def emulator() -> Iterator[Emulator]:
     """A running emulator on 127.0.0.1 (random port), no processing latency."""
     from ocr_notebook.emulator import Emulator
 
-    with Emulator(port=0, latency=0.0, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET) as emu:
+    with Emulator(
+        port=0, latency=0.0, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET
+    ) as emu:
         yield emu
+
+
+@pytest.fixture
+def emulator_http(emulator: Emulator) -> Iterator[httpx.Client]:
+    """A raw httpx client for the session emulator, carrying a valid bearer token."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {emulator.issue_token()}"}
+    with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=30.0) as client:
+        yield client

@@ -1,0 +1,204 @@
+"""The result of fetching several tasks at once: the same analysis conveniences over all.
+
+No IPython here: the rich display goes through the pure renderer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from ._exceptions import OCRError
+from ._models import OCRResult, RegionResult, TaskStatus
+
+if TYPE_CHECKING:
+    import pandas
+
+__all__ = ["OCRResultCollection"]
+
+
+class OCRResultCollection(Sequence[OCRResult]):
+    """Several tasks' outcomes, in the order their ids were given.
+
+    A task that failed (Error, NotExist, timeout, a network error) keeps its error in
+    :attr:`errors`; everything else (iteration, ``texts``, ``to_dataframe()``) runs over the
+    tasks that gave a result, in order.
+
+    Args:
+        outcomes: One ``OCRResult`` or ``OCRError`` per task.
+        task_ids: The ids, parallel to ``outcomes`` (default: each result's own id).
+
+    Example:
+        >>> results = %ocr_fetch id1 id2 id3        # doctest: +SKIP
+        >>> results.texts, results.to_dataframe()   # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        outcomes: Sequence[OCRResult | OCRError],
+        *,
+        task_ids: Sequence[str] | None = None,
+    ) -> None:
+        if task_ids is None:
+            task_ids = [
+                (o.id or "") if isinstance(o, OCRResult) else (o.task_id or "") for o in outcomes
+            ]
+        if len(task_ids) != len(outcomes):
+            raise ValueError(
+                f"{len(task_ids)} task ids for {len(outcomes)} outcomes; they must pair up."
+            )
+        self._task_ids: tuple[str, ...] = tuple(task_ids)
+        self._outcomes: tuple[OCRResult | OCRError, ...] = tuple(outcomes)
+        self._results = tuple(o for o in outcomes if isinstance(o, OCRResult))
+
+    # -- what is in it ----------------------------------------------------------------
+
+    @property
+    def task_ids(self) -> list[str]:
+        """Every task id, in the order given."""
+        return list(self._task_ids)
+
+    @property
+    def outcomes(self) -> dict[str, OCRResult | OCRError]:
+        """Each task id's result or error, in order."""
+        return dict(zip(self._task_ids, self._outcomes, strict=True))
+
+    @property
+    def results(self) -> list[OCRResult]:
+        """The tasks that gave a result, in order."""
+        return list(self._results)
+
+    @property
+    def errors(self) -> dict[str, OCRError]:
+        """The tasks that failed, by id, with the error that ended each."""
+        return {
+            t: o
+            for t, o in zip(self._task_ids, self._outcomes, strict=True)
+            if isinstance(o, OCRError)
+        }
+
+    @property
+    def ok(self) -> bool:
+        """Whether every task gave a result."""
+        return len(self._results) == len(self._outcomes)
+
+    def get(self, task_id: str) -> OCRResult | None:
+        """The result of ``task_id``, or None if it failed or is not in the collection."""
+        outcome = self.outcomes.get(task_id.strip())
+        return outcome if isinstance(outcome, OCRResult) else None
+
+    # -- Sequence[OCRResult] ------------------------------------------------------------
+
+    @overload
+    def __getitem__(self, index: int) -> OCRResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[OCRResult]: ...
+    def __getitem__(self, index: int | slice) -> OCRResult | Sequence[OCRResult]:
+        return self._results[index]
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+    def __iter__(self) -> Iterator[OCRResult]:
+        return iter(self._results)
+
+    # -- analysis, over every result ----------------------------------------------------
+
+    @property
+    def regions(self) -> list[RegionResult]:
+        """Every region of every result, in task then region order."""
+        return [region for result in self._results for region in result.regions]
+
+    @property
+    def texts(self) -> list[str]:
+        """The text of every text-like region of every result, in task then region order."""
+        return [text for result in self._results for text in result.texts]
+
+    @property
+    def text(self) -> str:
+        """All texts joined by newlines."""
+        return "\n".join(self.texts)
+
+    def to_dataframe(self) -> pandas.DataFrame:
+        """One row per region of every result (the columns of ``OCRResult.to_dataframe``).
+
+        Raises:
+            ImportError: pandas is not installed (``pip install pandas``).
+        """
+        frames = [result.to_dataframe() for result in self._results]
+        if not frames:  # an empty frame with the same columns
+            return OCRResult(id=None, status=TaskStatus.COMPLETED).to_dataframe()
+        import pandas as pd
+
+        frame: pandas.DataFrame = pd.concat(frames, ignore_index=True)
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: each task id mapped to its result's ``to_dict()`` or its error line."""
+        out: dict[str, Any] = {}
+        for task_id, outcome in zip(self._task_ids, self._outcomes, strict=True):
+            if isinstance(outcome, OCRResult):
+                out[task_id] = outcome.to_dict()
+            else:
+                out[task_id] = {"error": type(outcome).__name__, "message": outcome.message}
+        return out
+
+    # -- display ----------------------------------------------------------------------
+
+    def _summary(self) -> str:
+        counts: Counter[str] = Counter()
+        for outcome in self._outcomes:
+            if isinstance(outcome, OCRResult):
+                counts[outcome.status_raw or outcome.status.value] += 1
+            else:
+                counts[_error_label(outcome)] += 1
+        return ", ".join(f"{n} {label}" for label, n in counts.most_common())
+
+    def __repr__(self) -> str:
+        chars = sum(len(t) for t in self.texts)
+        n = len(self._outcomes)
+        return (
+            f"<OCRResultCollection {n} task{'s' if n != 1 else ''} ({self._summary()}) "
+            f"regions={len(self.regions)} chars={chars}>"
+        )
+
+    def _repr_mimebundle_(
+        self, include: Any = None, exclude: Any = None, **kwargs: Any
+    ) -> dict[str, str]:
+        from ._render import DEFAULTS, render_result_text, render_results_html
+        from ._render_text import esc
+
+        def wanted(mime: str) -> bool:
+            return (include is None or mime in include) and (exclude is None or mime not in exclude)
+
+        bundle: dict[str, str] = {}
+        if wanted("text/plain"):
+            lines = [repr(self)]
+            for task_id, outcome in zip(self._task_ids, self._outcomes, strict=True):
+                if isinstance(outcome, OCRResult):
+                    lines.append(
+                        render_result_text(
+                            outcome,
+                            display_limit=DEFAULTS.display_limit,
+                            text_limit=DEFAULTS.plain_text_limit,
+                        )
+                    )
+                else:
+                    lines.append(f"{task_id}: {_error_label(outcome)}: {outcome.message}")
+            bundle["text/plain"] = "\n".join(lines)
+        if wanted("text/html"):
+            head = f"<p><b>{esc(repr(self))}</b></p>"
+            bundle["text/html"] = head + render_results_html(
+                list(self._outcomes),
+                display_limit=DEFAULTS.display_limit,
+                text_limit=DEFAULTS.text_limit,
+            )
+        return bundle
+
+
+def _error_label(error: OCRError) -> str:
+    from ._board import outcome_state
+    from ._render_badge import BadgeState
+
+    return str(outcome_state(BadgeState(task_id=error.task_id or "", status=""), error).status)

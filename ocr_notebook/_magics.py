@@ -1,0 +1,483 @@
+"""``%ocr_fetch``: the IPython magic, its configuration, and load/unload of the extension.
+
+The magic parses its arguments, builds a client from ``%config OCRMagics`` and the
+environment, and hands the fetch to ``_runner`` with a badge from ``widget``. Expected
+failures become one ``UsageError`` line (no traceback); the client secret lives in a
+private attribute, never in a trait, so ``%config OCRMagics`` cannot list it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import keyword
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Literal, cast
+
+from IPython.core import magic_arguments as _margs
+from IPython.core.error import StdinNotImplementedError, UsageError
+from IPython.core.magic import Magics, line_magic, magics_class
+from traitlets import Enum, Float, Int, Unicode, observe, validate
+
+from ._advice import one_line
+from ._config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
+from ._exceptions import MissingCredentialsError, OCRError
+from ._polling import PollPolicy
+from ._render import set_display_limit
+from ._task_id import validate_task_id
+
+if TYPE_CHECKING:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from ._client import AsyncOCRClient, OCRClient
+    from ._collection import OCRResultCollection
+    from ._models import OCRResult
+    from ._polling import PollEvent
+    from ._runner import FetchHandle
+
+__all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
+
+#: Asks for ``(client_id, client_secret)``; given the id already known (from the
+#: environment), or None. Tests inject one; the default uses ``input`` and ``getpass``.
+CredentialPrompt = Callable[[str | None], tuple[str, str]]
+
+_DEFAULTS = PollPolicy()
+_Magic = Callable[[Any, str], Any]
+_Decorator = Callable[[_Magic], _Magic]
+
+
+# IPython's magic_arguments helpers are untyped; these typed shims keep mypy --strict exact.
+def magic_arguments() -> _Decorator:
+    return cast("_Decorator", _margs.magic_arguments())  # type: ignore[no-untyped-call]
+
+
+def argument(*args: Any, **kwargs: Any) -> _Decorator:
+    return cast("_Decorator", _margs.argument(*args, **kwargs))  # type: ignore[no-untyped-call]
+
+
+def _line_magic(func: _Magic) -> _Magic:
+    return cast("_Magic", line_magic(func))
+
+
+def parse_argstring(magic: Callable[..., Any], line: str) -> Any:
+    return _margs.parse_argstring(magic, line)  # type: ignore[no-untyped-call]
+
+
+def _display(obj: object) -> None:
+    from IPython.display import display
+
+    display(obj)  # type: ignore[no-untyped-call]
+
+
+def _prompt_credentials(known_id: str | None) -> tuple[str, str]:
+    # Looked up at call time: ipykernel swaps in its own input/getpass while a cell runs.
+    client_id = known_id or input("Aspose OCR client id: ").strip()
+    secret = getpass.getpass("Aspose OCR client secret (hidden): ").strip()
+    return client_id, secret
+
+
+@magics_class
+class OCRMagics(Magics):
+    """The ``%ocr_fetch`` magic, configured with ``%config OCRMagics.<name> = value``.
+
+    Credentials come from ``ASPOSE_OCR_CLIENT_ID`` / ``ASPOSE_OCR_CLIENT_SECRET`` or, when
+    those are unset, from a hidden prompt; a prompted secret is kept for the session in a
+    private attribute (never a config trait, never shown).
+    """
+
+    base_url = Unicode(
+        "",
+        help="Service URL. Empty: $ASPOSE_OCR_BASE_URL, else https://api.aspose.cloud.",
+    ).tag(config=True)
+    timeout = Float(
+        _DEFAULTS.timeout,
+        help="Seconds to wait for a task before giving up (it goes on on the service).",
+    ).tag(config=True)
+    poll_interval = Float(
+        _DEFAULTS.first_delay,
+        help="Seconds between the first polls; the interval grows from here.",
+    ).tag(config=True)
+    max_poll_interval = Float(
+        _DEFAULTS.max_delay, help="Longest interval between two polls, in seconds."
+    ).tag(config=True)
+    display_limit = Int(
+        50,
+        allow_none=True,
+        help="Regions shown in a rich result display (None: all). Applies to every OCRResult.",
+    ).tag(config=True)
+    concurrency = Int(8, help="Requests in flight at most when fetching several ids.").tag(
+        config=True
+    )
+    badge = Enum(
+        ("auto", "widget", "text"),
+        "auto",
+        help="Status display: a live widget (Jupyter), plain status lines, or auto-detect.",
+    ).tag(config=True)
+
+    def __init__(
+        self,
+        shell: InteractiveShell | None = None,
+        *,
+        prompt: CredentialPrompt | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self._prompt: CredentialPrompt = prompt or _prompt_credentials
+        # Credentials typed at the prompt: private, so `%config OCRMagics` never lists them.
+        self._credentials: tuple[str, str] | None = None
+        #: Test hook: called after every poll response of a blocking fetch (worker thread).
+        self.on_event: Callable[[PollEvent], None] | None = None
+        set_display_limit(self.display_limit)
+
+    # -- configuration ------------------------------------------------------------------
+
+    @validate("timeout", "poll_interval", "max_poll_interval")
+    def _positive(self, proposal: Any) -> float:
+        value = float(proposal["value"])
+        name = proposal["trait"].name
+        if not value > 0:
+            raise UsageError(f"OCRMagics.{name} must be a number of seconds > 0, got {value!r}.")
+        return value
+
+    @validate("display_limit", "concurrency")
+    def _non_negative(self, proposal: Any) -> int | None:
+        value = proposal["value"]
+        name = proposal["trait"].name
+        minimum = 1 if name == "concurrency" else 0
+        if value is not None and value < minimum:
+            raise UsageError(f"OCRMagics.{name} must be >= {minimum}, got {value!r}.")
+        return value  # type: ignore[no-any-return]
+
+    @observe("display_limit")
+    def _display_limit_changed(self, change: Any) -> None:
+        set_display_limit(change["new"])
+
+    def _badge_mode(self) -> Literal["auto", "widget", "text"]:
+        return cast('Literal["auto", "widget", "text"]', self.badge)
+
+    def forget_credentials(self) -> None:
+        """Drop credentials typed at the prompt (the next fetch asks again)."""
+        self._credentials = None
+
+    def _policy(self, timeout: float) -> PollPolicy:
+        try:
+            return PollPolicy(
+                first_delay=self.poll_interval,
+                max_delay=max(self.max_poll_interval, self.poll_interval),
+                timeout=timeout,
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+
+    def _client(self, cls: type[Any], timeout: float) -> Any:
+        """Build a client of ``cls`` from the config, the environment, then the prompt."""
+        kwargs: dict[str, Any] = {
+            "base_url": self.base_url or None,
+            "poll_policy": self._policy(timeout),
+        }
+        try:
+            return cls(**kwargs)
+        except MissingCredentialsError:
+            pass
+        except (OCRError, ValueError) as exc:
+            raise UsageError(one_line(exc)) from None
+        if self._credentials is None:
+            self._credentials = self._ask()
+        client_id, secret = self._credentials
+        try:
+            return cls(**kwargs, client_id=client_id, client_secret=secret)
+        except (OCRError, ValueError) as exc:
+            raise UsageError(one_line(exc)) from None
+
+    def _ask(self) -> tuple[str, str]:
+        missing = (
+            f"No credentials: set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} (os.environ in a cell, "
+            "or before starting Jupyter), then run the fetch again."
+        )
+        try:
+            client_id, secret = self._prompt(os.environ.get(ENV_CLIENT_ID) or None)
+        except (StdinNotImplementedError, EOFError, OSError, Warning, KeyboardInterrupt):
+            # No way to ask (nbclient, a captured stdin) or the user declined.
+            raise UsageError(missing) from None
+        if not client_id or not secret:
+            raise UsageError(missing)
+        return client_id, secret
+
+    def make_client(self, timeout: float | None = None) -> OCRClient:
+        """A synchronous client configured like the magic's (for use in Python code)."""
+        from ._client import OCRClient
+
+        client: OCRClient = self._client(OCRClient, self.timeout if timeout is None else timeout)
+        return client
+
+    def make_async_client(self, timeout: float | None = None) -> AsyncOCRClient:
+        """An async client configured like the magic's."""
+        from ._client import AsyncOCRClient
+
+        client: AsyncOCRClient = self._client(
+            AsyncOCRClient, self.timeout if timeout is None else timeout
+        )
+        return client
+
+    # -- the magic ----------------------------------------------------------------------
+
+    @magic_arguments()
+    @argument(
+        "task_ids",
+        nargs="*",
+        metavar="TASK_ID",
+        help="One or more task ids (GUIDs returned when the tasks were submitted).",
+    )
+    @argument(
+        "--api",
+        default="RecognizeRegions",
+        help="The operation the tasks were submitted to (default: RecognizeRegions).",
+    )
+    @argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="Stop waiting after this many seconds (default: %%config OCRMagics.timeout).",
+    )
+    @argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="NAME",
+        help="Also bind the result to NAME in the notebook's namespace.",
+    )
+    @argument(
+        "--background",
+        action="store_true",
+        help=(
+            "Return at once and keep polling in the background (a task on the kernel's "
+            "event loop; a thread in terminal IPython). Returns a handle: `await handle` "
+            "gives the result."
+        ),
+    )
+    @argument(
+        "--no-wait",
+        action="store_true",
+        help="Make one request and show the task as it is now, without waiting.",
+    )
+    @_line_magic
+    def ocr_fetch(self, line: str) -> Any:
+        """Fetch Aspose.OCR Cloud tasks with a live status badge; return their result.
+
+        Blocking (the default): a badge shows each task's status, seconds elapsed and polls,
+        and changes as the task goes Pending -> Processing -> Completed. When the task ends
+        the badge settles (green Completed; red Error with the service's messages; grey
+        NotExist: results are kept 24 hours; amber Timeout: run the same command again to
+        resume) and the magic returns an ``OCRResult``, so ``_`` and ``Out[n]`` hold it and
+        its rich display shows every region. Several ids are fetched concurrently with one
+        compact badge (a row per task, an N-of-M bar) and give an ``OCRResultCollection``
+        (``.texts``, ``.text``, ``.to_dataframe()``, iteration, ``.errors``).
+
+        Interrupt the kernel (or Ctrl-C) to stop polling: the badge shows Cancelled and
+        the task goes on on the service. Every failure (a malformed id, missing
+        credentials, the network, a task Error, a timeout) is one line saying what to do.
+
+        ``--background`` returns a handle at once and polls as a task on the kernel's
+        event loop (in terminal IPython, where no loop runs, in a thread instead); the
+        badge keeps updating while you run other cells, ``-o NAME`` is bound when the
+        fetch ends, and ``await handle`` (or ``handle.result()`` outside the kernel's loop)
+        gives the result. A failure is reported in the cell's output.
+
+        ``--no-wait`` makes one request per id and returns what is there now.
+
+        Configuration (``%config OCRMagics`` lists it): ``base_url``, ``timeout``,
+        ``poll_interval``, ``max_poll_interval``, ``display_limit``, ``concurrency``,
+        ``badge``. Credentials: ``ASPOSE_OCR_CLIENT_ID`` and ``ASPOSE_OCR_CLIENT_SECRET``
+        from the environment, else a hidden prompt (the secret is kept for the session
+        in memory only, never shown or saved).
+
+        Examples::
+
+            %ocr_fetch b7162f77-bf10-407d-86de-ee255e422ca7
+            %ocr_fetch ID1 ID2 ID3 -o results
+            h = %ocr_fetch ID --background -o result
+            %ocr_fetch ID --no-wait
+            %config OCRMagics.base_url = "http://127.0.0.1:8000"
+        """
+        args = parse_argstring(self.ocr_fetch, line)
+        ids = self._task_ids(args.task_ids)
+        api = self._api(args.api)
+        name = self._name(args.output)
+        timeout = self._timeout(args.timeout)
+        if args.background and args.no_wait:
+            raise UsageError("--background and --no-wait exclude each other; pick one.")
+        if args.no_wait:
+            return self._bind(name, self._no_wait(ids, api))
+        if args.background:
+            return self._background(ids, api, timeout, name)
+        return self._bind(name, self._blocking(ids, api, timeout))
+
+    # -- argument checks ----------------------------------------------------------------
+
+    @staticmethod
+    def _task_ids(raw: Sequence[str]) -> list[str]:
+        tokens = [t for item in raw for t in item.replace(",", " ").split()]
+        if not tokens:
+            raise UsageError(
+                "No task id given: %ocr_fetch <task id> [<task id> ...] (see %ocr_fetch?)."
+            )
+        ids: list[str] = []
+        for token in tokens:
+            try:
+                tid = validate_task_id(token)
+            except OCRError as exc:
+                raise UsageError(one_line(exc)) from None
+            if tid not in ids:
+                ids.append(tid)
+        return ids
+
+    @staticmethod
+    def _api(api: str) -> str:
+        try:
+            return resolve_api(api)
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
+
+    @staticmethod
+    def _name(name: str | None) -> str | None:
+        if name is not None and (not name.isidentifier() or keyword.iskeyword(name)):
+            raise UsageError(f"-o {name!r}: NAME must be a Python identifier, e.g. -o result.")
+        return name
+
+    def _timeout(self, timeout: float | None) -> float:
+        if timeout is None:
+            return float(self.timeout)
+        if not timeout > 0:
+            raise UsageError(f"--timeout must be a number of seconds > 0, got {timeout!r}.")
+        return timeout
+
+    def _bind(self, name: str | None, value: Any) -> Any:
+        if name is not None and self.shell is not None:
+            self.shell.user_ns[name] = value
+        return value
+
+    # -- the three ways to fetch --------------------------------------------------------
+
+    def _blocking(
+        self, ids: list[str], api: str, timeout: float
+    ) -> OCRResult | OCRResultCollection:
+        from ._runner import fetch_blocking, finish
+        from .widget import make_badge
+
+        client = self.make_client(timeout)
+        badge = make_badge(ids, mode=self._badge_mode())
+        badge.show()
+        try:
+            with client:
+                outcomes = fetch_blocking(
+                    client,
+                    ids,
+                    api=api,
+                    timeout=timeout,
+                    badge=badge,
+                    concurrency=self.concurrency,
+                    on_event=self.on_event,
+                )
+        except KeyboardInterrupt:
+            raise UsageError(_interrupted(ids)) from None
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
+        try:
+            fetched = finish(ids, outcomes)
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
+        return self._check_collection(fetched)
+
+    @staticmethod
+    def _check_collection(
+        fetched: OCRResult | OCRResultCollection,
+    ) -> OCRResult | OCRResultCollection:
+        from ._collection import OCRResultCollection
+
+        if isinstance(fetched, OCRResultCollection):
+            errors = fetched.errors
+            if errors and not fetched.results:
+                first = next(iter(errors.values()))
+                raise UsageError(f"All {len(errors)} tasks failed; first: {one_line(first)}")
+            if errors:
+                print(
+                    f"{len(errors)} of {len(fetched.task_ids)} tasks gave no result; "
+                    "see .errors on the returned collection.",
+                    file=sys.stderr,
+                )
+        return fetched
+
+    def _no_wait(self, ids: list[str], api: str) -> OCRResult | OCRResultCollection:
+        from ._collection import OCRResultCollection
+
+        client = self.make_client()
+        outcomes: list[OCRResult | OCRError] = []
+        try:
+            with client:
+                for tid in ids:
+                    outcomes.append(client.get_result(tid, api=api))
+        except KeyboardInterrupt:
+            raise UsageError(_interrupted(ids)) from None
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
+        if len(ids) == 1:
+            result = outcomes[0]
+            assert not isinstance(result, OCRError)
+            return result
+        return OCRResultCollection(outcomes, task_ids=ids)
+
+    def _background(
+        self, ids: list[str], api: str, timeout: float, name: str | None
+    ) -> FetchHandle:
+        from ._runner import start_fetch
+        from .widget import make_badge
+
+        # Resolve credentials now (the prompt needs the cell still running).
+        self.make_client(timeout).close()
+        badge = make_badge(ids, mode=self._badge_mode())
+
+        def on_done(handle: FetchHandle) -> None:
+            line = handle.error_line()
+            if line is not None:
+                print(f"%ocr_fetch: {line}", file=sys.stderr)
+                return
+            value = handle.result()
+            self._bind(name, value)
+            _display(value)
+
+        try:
+            return start_fetch(
+                ids,
+                api=api,
+                timeout=timeout,
+                badge=badge,
+                concurrency=self.concurrency,
+                make_async_client=lambda: self.make_async_client(timeout),
+                make_client=lambda: self.make_client(timeout),
+                on_done=on_done,
+            )
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
+
+
+def _interrupted(ids: Sequence[str]) -> str:
+    shown = " ".join(ids) if len(ids) <= 3 else f"{ids[0]} … ({len(ids)} ids)"
+    return f"Fetch interrupted; the task goes on on the service: run %ocr_fetch {shown} to resume."
+
+
+def load_ipython_extension(ipython: InteractiveShell) -> None:
+    """Register ``%ocr_fetch`` and make ``%config OCRMagics`` work."""
+    magics = OCRMagics(ipython)
+    ipython.register_magics(magics)
+    # `%config OCRMagics.x = y` finds configurables here (as jupysql does).
+    ipython.configurables.append(magics)  # type: ignore[arg-type]  # typed too narrowly
+
+
+def unload_ipython_extension(ipython: InteractiveShell) -> None:
+    """Remove ``%ocr_fetch`` and the ``OCRMagics`` configurable."""
+    manager = ipython.magics_manager
+    manager.magics["line"].pop("ocr_fetch", None)
+    manager.registry.pop("OCRMagics", None)
+    ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, OCRMagics)]

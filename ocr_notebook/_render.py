@@ -1,0 +1,441 @@
+"""Pure renderers: an ``OCRResult`` or a status badge to escaped HTML or plain text. No I/O.
+
+Nothing here imports IPython or ipywidgets; the notebook layer and
+``OCRResult._repr_mimebundle_`` call these functions.
+
+Results (:func:`render_result_html`, :func:`render_result_text`): a header (task id, a
+coloured status chip, response status code, regions, characters), the service's messages
+and warnings, then a card per region rendered by type (text, hOCR, PDF, PNG, CSV, invoice
+JSON, DetectRegions boxes, WAV, anything else as a download). When the result knows its
+:class:`~ocr_notebook.Submission`, the source image is drawn beside the cards with every
+region's rectangle numbered like its card (inline SVG).
+
+Guarantees: every string from the wire is escaped (hOCR is sanitized with ``nh3``);
+there is no ``<script>``, no event handler attribute and no URL other than ``data:`` URIs
+of non-document types; the output reads without JavaScript; CSS is scoped under the
+``ocrnb`` class and follows JupyterLab's light/dark theme variables.
+
+Display size: ``_repr_mimebundle_`` uses :data:`DEFAULTS`. ``%config
+OCRMagics.display_limit = N`` sets ``DEFAULTS.display_limit`` through
+:func:`set_display_limit`; plain Python can call it directly.
+
+Badges (:class:`BadgeState`, :func:`render_badge_html`, :func:`render_badge_text`,
+:func:`render_multi_badge_html`, :func:`render_multi_badge_text`) live in
+``_render_badge.py`` and are re-exported here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Container, Sequence
+from dataclasses import dataclass
+
+from ._models import OCRResult, RegionResult, TaskStatus
+from ._render_badge import (
+    BadgeState,
+    render_badge_html,
+    render_badge_text,
+    render_multi_badge_html,
+    render_multi_badge_text,
+)
+from ._render_image import Box, EmbedBudget, overlay_svg
+from ._render_regions import Limits, parse_boxes, render_region
+from ._render_text import clip, esc, human_size, inert, plural
+
+__all__ = [
+    "DEFAULTS",
+    "BadgeState",
+    "RenderDefaults",
+    "mimebundle",
+    "render_badge_html",
+    "render_badge_text",
+    "render_multi_badge_html",
+    "render_multi_badge_text",
+    "render_result_html",
+    "render_result_text",
+    "render_results_html",
+    "set_display_limit",
+]
+
+
+@dataclass
+class RenderDefaults:
+    """The limits ``OCRResult._repr_mimebundle_`` renders with (mutable, process-wide).
+
+    Attributes:
+        display_limit: Regions shown before a "N more" footer (``None``: all).
+        text_limit: Characters of one region's text shown in HTML (``None``: all).
+        plain_text_limit: Characters of one region's text in ``text/plain``.
+        embed_limit: Most bytes of binary data embedded as data URIs in one output.
+    """
+
+    display_limit: int | None = 50
+    text_limit: int | None = 20_000
+    plain_text_limit: int | None = 2_000
+    embed_limit: int = 5_000_000
+
+
+DEFAULTS = RenderDefaults()
+
+
+def set_display_limit(limit: int | None) -> None:
+    """Set how many regions rich displays of ``OCRResult`` show (``None``: all).
+
+    ``%config OCRMagics.display_limit = N`` calls this.
+
+    Raises:
+        ValueError: ``limit`` is negative.
+    """
+    DEFAULTS.display_limit = _check_limit(limit, "display_limit")
+
+
+def _check_limit(limit: int | None, name: str) -> int | None:
+    if limit is not None and limit < 0:
+        raise ValueError(f"{name} must be a number >= 0 or None (no limit), got {limit!r}.")
+    return limit
+
+
+_CSS = (
+    "<style>"
+    ".ocrnb{font:13px/1.45 var(--jp-ui-font-family,system-ui,sans-serif);"
+    "color:var(--jp-ui-font-color1,#222)}"
+    ".ocrnb p{margin:0}"
+    ".ocrnb .oh{display:flex;flex-wrap:wrap;gap:.2em .9em;align-items:baseline;margin:.2em 0}"
+    ".ocrnb .st{padding:0 .7em;border-radius:1em;color:#fff;font-weight:600;"
+    "background:var(--jp-layout-color4,#757575)}"
+    ".ocrnb .k-ok{background:var(--jp-success-color1,#2e7d32)}"
+    ".ocrnb .k-error{background:var(--jp-error-color1,#c62828)}"
+    ".ocrnb .k-running{background:var(--jp-brand-color1,#1565c0)}"
+    ".ocrnb .m,.ocrnb .ft,.ocrnb summary{color:var(--jp-ui-font-color2,#666)}"
+    ".ocrnb .ft{font-style:italic;margin:.2em 0}"
+    ".ocrnb code,.ocrnb pre{font-family:var(--jp-code-font-family,monospace);font-size:12px}"
+    ".ocrnb ul{margin:.2em 0;padding-left:1.4em}"
+    ".ocrnb ul.er{color:var(--jp-error-color1,#c62828)}"
+    ".ocrnb ul.wn{color:var(--jp-warn-color1,#b26a00)}"
+    ".ocrnb ol.rg{list-style:none;margin:.4em 0;padding:0}"
+    ".ocrnb ol.rg>li{border:1px solid var(--jp-border-color2,#ddd);border-radius:4px;"
+    "padding:.3em .6em;margin:0 0 .4em;background:var(--jp-layout-color1,transparent)}"
+    ".ocrnb ol.rg>li>p:first-child{color:var(--jp-ui-font-color2,#666)}"
+    ".ocrnb ol.rg>li>p:first-child>b{display:inline-block;min-width:1.4em;padding:0 .3em;"
+    "border-radius:.7em;text-align:center;background:#e4572e;color:#fff}"
+    ".ocrnb pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.2em 0;padding:0;"
+    "background:none;max-height:24em;overflow:auto}"
+    ".ocrnb table{border-collapse:collapse;table-layout:auto;margin:.2em 0;font-size:12px}"
+    ".ocrnb th,.ocrnb td{border:1px solid var(--jp-border-color2,#ddd);padding:.1em .5em;"
+    "text-align:left;vertical-align:top}"
+    ".ocrnb img{max-width:100%;height:auto}"
+    ".ocrnb a{color:var(--jp-content-link-color,#1a73e8)}"
+    ".ocrnb .hocr{max-height:24em;overflow:auto}"
+    ".ocrnb .hocr .ocr_line,.ocrnb .hocr .ocrx_line{display:block}"
+    ".ocrnb .hocr .ocr_par,.ocrnb .hocr .ocr_carea{display:block;margin:.3em 0}"
+    ".ocrnb .sp{display:flex;flex-wrap:wrap;gap:.8em;align-items:flex-start}"
+    ".ocrnb .ov{flex:1 1 320px;margin:0;position:sticky;top:0}"
+    ".ocrnb .ov svg{max-width:100%;height:auto;display:block;"
+    "border:1px solid var(--jp-border-color2,#ddd)}"
+    ".ocrnb .ov .bg{fill:var(--jp-layout-color2,#eee)}"
+    ".ocrnb .ov figcaption{color:var(--jp-ui-font-color2,#666);font-size:12px}"
+    ".ocrnb .bx rect{fill:none;stroke:#e4572e;stroke-width:2;vector-effect:non-scaling-stroke}"
+    ".ocrnb .bx text{fill:#e4572e;stroke:#fff;stroke-width:3px;paint-order:stroke;"
+    "font-family:sans-serif;font-weight:700}"
+    ".ocrnb .cs{flex:1 1 320px;min-width:0}"
+    "</style>"
+)
+
+_STATUS_KIND = {
+    TaskStatus.COMPLETED: "ok",
+    TaskStatus.ERROR: "error",
+    TaskStatus.PENDING: "running",
+    TaskStatus.PROCESSING: "running",
+}
+
+
+def _status_note(result: OCRResult) -> str | None:
+    tid = result.id or "<task id>"
+    if result.status is TaskStatus.NOT_EXIST:
+        return (
+            "The service does not know this task: results are kept for 24 hours after "
+            "submission, so it has expired (or the id is wrong). Submit the image again for "
+            "a new task id."
+        )
+    if result.status in (TaskStatus.PENDING, TaskStatus.PROCESSING):
+        return f"Not finished yet; %ocr_fetch {tid} (or client.wait({tid!r})) waits for it."
+    if result.status is TaskStatus.ERROR and not result.messages:
+        return "The service reported an error without a message."
+    return None
+
+
+def _orders(result: OCRResult) -> list[int] | None:
+    """The submitted ``order`` of each result, when the submission says (result order)."""
+    sub = result.submission
+    if sub is None or not sub.regions or len(sub.regions) != len(result.regions):
+        return None
+    return sorted(sub.orders or range(len(sub.regions)))
+
+
+def _overlay(result: OCRResult, texts: Sequence[str | None], shown: int, limits: Limits) -> str:
+    sub = result.submission
+    if sub is None or not sub.image:
+        return ""
+    rects = sub.rects_in_result_order()
+    if rects and len(rects) == len(result.regions):
+        boxes = [Box.from_rect(i, rect) for i, rect in enumerate(rects[:shown])]
+        caption = "Each rectangle is numbered like its region's card"
+        if shown < len(rects):
+            caption += f" (first {shown:,} of {len(rects):,} drawn)"
+    elif rects:
+        drawn = rects[: limits.row_limit]
+        boxes = [Box.from_rect(i, rect) for i, rect in enumerate(drawn)]
+        caption = (
+            f"{plural(len(rects), 'region')} submitted but {len(result.regions):,} results: "
+            "numbers are the submission order"
+        )
+        if len(drawn) < len(rects):
+            caption += f" (first {len(drawn):,} drawn)"
+    else:
+        boxes, caption = _detected_boxes(result, texts, limits.row_limit)
+    return overlay_svg(sub.image, boxes, embed=limits.embed, caption=caption)
+
+
+def _detected_boxes(
+    result: OCRResult, texts: Sequence[str | None], limit: int
+) -> tuple[list[Box], str]:
+    # A whole-image task: DetectRegions' boxes, if a result holds them, go on the image
+    # (as many as its table lists).
+    for region, text in zip(result.regions, texts, strict=True):
+        if region.type.lower() == "other" and text is not None:
+            parsed = parse_boxes(text, limit)
+            if parsed is not None and parsed[1]:
+                found, total = parsed
+                boxes = [
+                    Box(i, min(a, c), min(b, d), max(a, c), max(b, d))
+                    for i, (a, b, c, d) in enumerate(found)
+                ]
+                caption = f"Detected boxes of region {region.index}, numbered as in its table"
+                if total > len(found):
+                    caption += f" (first {len(found):,} of {total:,} drawn)"
+                return boxes, caption
+    return [], "Source image"
+
+
+def _card(region: RegionResult, text: str | None, order: int | None, limits: Limits) -> str:
+    size = plural(len(text), "character") if text is not None else human_size(len(region.data))
+    order_note = f" · order {order}" if order is not None else ""
+    return (
+        f"<li><p><b>{region.index}</b> {esc(region.type or '(no type)')}{order_note} · "
+        f"{size}</p>{render_region(region, text, limits)}</li>"
+    )
+
+
+def _messages(result: OCRResult) -> str:
+    out = []
+    if result.messages:
+        cls = ' class="er"' if result.status is TaskStatus.ERROR else ""
+        items = "".join(f'<li dir="auto">{esc(m)}</li>' for m in result.messages)
+        out.append(f"<p>Messages:</p><ul{cls}>{items}</ul>")
+    if result.warnings:
+        items = "".join(f'<li dir="auto">{esc(w)}</li>' for w in result.warnings)
+        out.append(f'<p>Warnings:</p><ul class="wn">{items}</ul>')
+    return "".join(out)
+
+
+def render_result_html(
+    result: OCRResult,
+    *,
+    display_limit: int | None = 50,
+    text_limit: int | None = 20_000,
+    embed_limit: int = 5_000_000,
+    notes: Sequence[str] = (),
+) -> str:
+    """The rich HTML view of a result: header, messages, a card per region, overlay.
+
+    Args:
+        result: The result to show.
+        display_limit: Regions shown; a footer counts the rest and says how to see them
+            (``None``: all).
+        text_limit: Characters of each region's text shown; a footer says how many are
+            hidden and where the full text is (``None``: all).
+        embed_limit: Most bytes of binary data (source image, PNG, WAV, PDF, ...) embedded
+            as data URIs in this output, all regions together; past it, a region gets a note
+            on how to save it instead.
+        notes: Extra lines for the header (e.g. "answered from the local store"); escaped.
+
+    Returns:
+        A self-contained HTML fragment with a scoped ``<style>``; no JavaScript.
+
+    Raises:
+        ValueError: A limit is negative.
+    """
+    return _result_html(
+        result,
+        display_limit=display_limit,
+        text_limit=text_limit,
+        embed_limit=embed_limit,
+        notes=notes,
+        css=_CSS,
+    )
+
+
+def _result_html(
+    result: OCRResult,
+    *,
+    display_limit: int | None,
+    text_limit: int | None,
+    embed_limit: int,
+    notes: Sequence[str],
+    css: str,
+) -> str:
+    display_limit = _check_limit(display_limit, "display_limit")
+    text_limit = _check_limit(text_limit, "text_limit")
+    limits = Limits(text_limit=text_limit, embed=EmbedBudget(embed_limit))
+    regions = result.regions
+    # Decode each region once: the header counts characters, the cards show them.
+    texts = [r.text for r in regions]
+    chars = sum(len(t) for t in texts if t is not None)
+    status = result.status_raw or result.status.value
+    code = result.response_status_code_raw or result.response_status_code.value
+    kind = _STATUS_KIND.get(result.status, "unknown")
+    parts = [
+        f'<div class="ocrnb">{css}<div class="oh">',
+        f'<span class="st k-{kind}">{esc(status)}</span>',
+        f"<span>task <code>{esc(result.id or '(no id)')}</code></span>",
+        f"<span>{esc(code)}</span>",
+        f"<span>{plural(len(regions), 'region')}</span>",
+        f"<span>{plural(chars, 'character')}</span>",
+        f'<span class="m">{esc(result.api)}</span></div>',
+    ]
+    for note in (*notes, _status_note(result)):
+        if note:
+            parts.append(f'<p class="ft" dir="auto">{esc(note)}</p>')
+    parts.append(_messages(result))
+    shown = len(regions) if display_limit is None else min(display_limit, len(regions))
+    # The overlay first: the source image gets the embedding budget before the regions.
+    overlay = _overlay(result, texts, shown, limits)
+    orders = _orders(result)
+    cards = "".join(
+        _card(r, texts[i], orders[i] if orders else None, limits)
+        for i, r in enumerate(regions[:shown])
+    )
+    listing = f'<ol class="rg">{cards}</ol>' if cards else ""
+    if overlay:
+        parts.append(f'<div class="sp">{overlay}<div class="cs">{listing}</div></div>')
+    else:
+        parts.append(listing)
+    if not regions and result.status is TaskStatus.COMPLETED:
+        parts.append('<p class="ft">The task completed with no results.</p>')
+    hidden = len(regions) - shown
+    if hidden:
+        parts.append(
+            f'<p class="ft">{plural(hidden, "more region")} not shown. Show them all with '
+            "<code>%config OCRMagics.display_limit = None</code> (or a larger number), or "
+            "read them in Python: <code>for region in result: print(region.text)</code>, "
+            f"<code>result.regions[{shown}:]</code>, <code>result.texts</code>.</p>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def render_result_text(
+    result: OCRResult, *, display_limit: int | None = 50, text_limit: int | None = 2_000
+) -> str:
+    """The ``text/plain`` view: the repr line, messages, then each region's text, truncated.
+
+    Control characters are shown as symbols (nothing can drive a terminal).
+
+    Args:
+        result: The result to show.
+        display_limit: Regions listed (``None``: all).
+        text_limit: Characters of each region's text (``None``: all).
+
+    Raises:
+        ValueError: A limit is negative.
+    """
+    display_limit = _check_limit(display_limit, "display_limit")
+    text_limit = _check_limit(text_limit, "text_limit")
+    lines = [repr(result)]
+    lines += [f"message: {m}" for m in result.messages]
+    lines += [f"warning: {w}" for w in result.warnings]
+    note = _status_note(result)
+    if note:
+        lines.append(note)
+    regions = result.regions
+    shown = len(regions) if display_limit is None else min(display_limit, len(regions))
+    for region in regions[:shown]:
+        text = region.text
+        rtype = region.type or "(no type)"
+        if text is None:
+            lines.append(
+                f"[{region.index}] {rtype}: {human_size(len(region.data))} "
+                f"(save with result.regions[{region.index}].save(folder))"
+            )
+            continue
+        lines.append(f"[{region.index}] {rtype}: {plural(len(text), 'character')}")
+        body, cut = clip(text, text_limit)
+        lines.extend("    " + line for line in body.split("\n"))
+        if cut:
+            lines.append(f"    … {cut:,} more characters: result.regions[{region.index}].text")
+    if shown < len(regions):
+        lines.append(
+            f"… {plural(len(regions) - shown, 'more region')} not shown: "
+            "iterate `result` or use result.texts."
+        )
+    return inert("\n".join(lines))
+
+
+def render_results_html(
+    results: Sequence[OCRResult | BaseException],
+    *,
+    display_limit: int | None = 50,
+    text_limit: int | None = 20_000,
+) -> str:
+    """Several results one after the other (a multi-id fetch); a failed slot shows its error.
+
+    ``display_limit`` applies to each result.
+    """
+    # One stylesheet for the whole output: every part is scoped under the same class.
+    parts = [f'<div class="ocrnb">{_CSS}</div>']
+    for item in results:
+        if isinstance(item, OCRResult):
+            parts.append(
+                _result_html(
+                    item,
+                    display_limit=display_limit,
+                    text_limit=text_limit,
+                    embed_limit=DEFAULTS.embed_limit,
+                    notes=(),
+                    css="",
+                )
+            )
+        else:
+            parts.append(
+                f'<div class="ocrnb"><ul class="er"><li dir="auto">'
+                f"{esc(type(item).__name__)}: {esc(item)}</li></ul></div>"
+            )
+    return "".join(parts)
+
+
+def mimebundle(
+    result: OCRResult,
+    include: Container[str] | None = None,
+    exclude: Container[str] | None = None,
+) -> dict[str, str]:
+    """``text/plain`` and ``text/html`` for IPython, rendered with :data:`DEFAULTS`.
+
+    Only the formats ``include`` asks for (all when None) and ``exclude`` does not are
+    rendered, so a terminal that wants text pays nothing for HTML.
+    """
+
+    def wanted(mime: str) -> bool:
+        return (include is None or mime in include) and (exclude is None or mime not in exclude)
+
+    bundle: dict[str, str] = {}
+    if wanted("text/plain"):
+        bundle["text/plain"] = render_result_text(
+            result, display_limit=DEFAULTS.display_limit, text_limit=DEFAULTS.plain_text_limit
+        )
+    if wanted("text/html"):
+        bundle["text/html"] = render_result_html(
+            result,
+            display_limit=DEFAULTS.display_limit,
+            text_limit=DEFAULTS.text_limit,
+            embed_limit=DEFAULTS.embed_limit,
+        )
+    return bundle

@@ -1,0 +1,163 @@
+"""Image sniffing and the region overlay (an inline SVG, no JavaScript). No I/O.
+
+Only formats every browser shows inline are embedded (PNG, JPEG, GIF, BMP, WebP); the
+MIME type comes from the bytes' signature, never from the wire, so a payload cannot
+choose ``text/html`` or ``image/svg+xml``.
+"""
+
+from __future__ import annotations
+
+import base64
+import struct
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ._models import Rect
+from ._render_text import esc, human_size
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    """What the signature of an image says: its MIME type and pixel size (0 when unknown)."""
+
+    mime: str
+    width: int
+    height: int
+
+
+def sniff_image(data: bytes) -> ImageInfo | None:
+    """The MIME type and size of a browser-displayable image, or None for anything else."""
+    try:
+        if data.startswith(b"\x89PNG\r\n\x1a\n") and data[12:16] == b"IHDR":
+            width, height = struct.unpack(">II", data[16:24])
+            return ImageInfo("image/png", width, height)
+        if data[:6] in (b"GIF87a", b"GIF89a"):
+            width, height = struct.unpack("<HH", data[6:10])
+            return ImageInfo("image/gif", width, height)
+        if data.startswith(b"\xff\xd8"):
+            return ImageInfo("image/jpeg", *_jpeg_size(data))
+        if data.startswith(b"BM") and len(data) >= 26:
+            width, height = struct.unpack("<ii", data[18:26])
+            return ImageInfo("image/bmp", abs(width), abs(height))
+        if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+            return ImageInfo("image/webp", *_webp_size(data))
+    except struct.error:
+        return None
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int]:
+    pos = 2
+    while pos + 9 < len(data):
+        if data[pos] != 0xFF:
+            return 0, 0
+        marker = data[pos + 1]
+        if marker == 0xFF:  # fill byte
+            pos += 1
+            continue
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
+        # SOF0..SOF15 carry the frame size, except DHT (C4), JPG (C8) and DAC (CC).
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height, width = struct.unpack(">HH", data[pos + 5 : pos + 9])
+            return width, height
+        pos += 2 + length
+    return 0, 0
+
+
+def _webp_size(data: bytes) -> tuple[int, int]:
+    chunk = data[12:16]
+    if chunk == b"VP8X" and len(data) >= 30:
+        width = int.from_bytes(data[24:27], "little") + 1
+        height = int.from_bytes(data[27:30], "little") + 1
+        return width, height
+    if chunk == b"VP8 " and len(data) >= 30:
+        width, height = struct.unpack("<HH", data[26:30])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and len(data) >= 25:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return 0, 0
+
+
+class EmbedBudget:
+    """Bytes of binary data one output may still embed as data URIs (shared by all regions).
+
+    One budget per rendered output keeps fifty 2 MB PDFs from becoming a 130 MB notebook.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.left = limit
+
+    def take(self, size: int) -> bool:
+        """Reserve ``size`` bytes; False (and nothing reserved) when they do not fit."""
+        if size > self.left:
+            return False
+        self.left -= size
+        return True
+
+
+def data_uri(mime: str, data: bytes) -> str:
+    """A ``data:`` URI; the Base64 alphabet needs no HTML escaping."""
+    return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+@dataclass(frozen=True)
+class Box:
+    """A numbered rectangle to draw: ``label`` is the region index shown on its card."""
+
+    label: int
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+
+    @classmethod
+    def from_rect(cls, label: int, rect: Rect) -> Box:
+        """Normalise corners so that x1 <= x2 and y1 <= y2."""
+        x1, y1, x2, y2 = rect.as_tuple()
+        return cls(label, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+
+
+def overlay_svg(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, caption: str) -> str:
+    """The source image with each box drawn and numbered, as a ``<figure>`` with inline SVG.
+
+    The image is scaled through ``viewBox`` so box coordinates stay in image pixels. When
+    the image cannot be shown (unknown format, larger than the ``embed`` budget) the boxes are
+    drawn on an empty canvas sized to hold them, and the caption says why.
+    """
+    info = sniff_image(image)
+    embedded = info is not None and embed.take(len(image))
+    notes = [caption]
+    if info is None:
+        notes.append("the source image's format cannot be shown inline")
+    elif not embedded:
+        notes.append(f"the source image ({human_size(len(image))}) is too large to embed")
+    width = info.width if info is not None and info.width else 0
+    height = info.height if info is not None and info.height else 0
+    if not (width and height):
+        width = max([b.x2 for b in boxes] + [1])
+        height = max([b.y2 for b in boxes] + [1])
+    # Label size follows the image so that numbers stay legible once scaled to fit.
+    font = max(12, max(width, height) // 30)
+    parts = [
+        f'<figure class="ov"><svg viewBox="0 0 {width} {height}" width="{width}" '
+        f'role="img" aria-label="source image with numbered regions">'
+    ]
+    if embedded and info is not None:
+        parts.append(
+            f'<image href="{data_uri(info.mime, image)}" width="{width}" height="{height}"/>'
+        )
+    else:
+        parts.append(f'<rect class="bg" width="{width}" height="{height}"/>')
+    parts.append(f'<g class="bx" font-size="{font}">')
+    for b in boxes:
+        # The number sits just above its rectangle (inside when there is no room above) so
+        # it does not cover the text it labels.
+        label_y = b.y1 - font // 4 if b.y1 >= font else b.y1 + font
+        parts.append(
+            f'<rect x="{b.x1}" y="{b.y1}" width="{b.x2 - b.x1}" height="{b.y2 - b.y1}"/>'
+            f'<text x="{b.x1}" y="{label_y}">{b.label}</text>'
+        )
+    parts.append("</g></svg>")
+    parts.append(f"<figcaption>{esc('; '.join(notes))}</figcaption></figure>")
+    return "".join(parts)

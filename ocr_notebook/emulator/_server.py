@@ -1,0 +1,287 @@
+"""``Emulator``: the ASGI app served by uvicorn in a background thread."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from ._app import EmulatorApp
+from ._service import Service
+from ._store import Clock
+from ._tokens import generate_client_id, generate_client_secret
+
+if TYPE_CHECKING:
+    import uvicorn
+
+__all__ = ["Emulator", "EmulatorWarning"]
+
+_START_TIMEOUT = 30.0
+_STOP_TIMEOUT = 10.0
+
+
+class EmulatorWarning(UserWarning):
+    """The emulator was asked for something unsafe (like listening beyond loopback)."""
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _positive(name: str, value: float, *, allow_zero: bool) -> float:
+    number = float(value)
+    if number != number or number < 0 or (number == 0 and not allow_zero):
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{name} must be a number of seconds {bound}, got {value!r}.")
+    return number
+
+
+class Emulator:
+    """A local Aspose.OCR Cloud v5 server doing real OCR, for tests, demos and notebooks.
+
+    Use it as a context manager: the server starts on ``__enter__`` (on a free port when
+    ``port=0``) and stops on ``__exit__``.
+
+    Args:
+        host: Interface to bind. Loopback by default; anything else warns, since the
+            emulator has no TLS and accepts one fixed credential pair.
+        port: TCP port; 0 picks a free one (read it back from ``base_url``).
+        latency: Seconds each submitted task takes: Pending for the first third, then
+            Processing, then its final status. 0 means Completed at the first GET.
+        retention: Seconds a task is kept; afterwards its id answers NotExist.
+        client_id: Accepted client id; generated when None.
+        client_secret: Accepted client secret; generated when None.
+        token_ttl: Lifetime of issued bearer tokens in seconds (``expires_in``).
+        clock: A ``time.time``-like function used for task lifecycle, retention and token
+            expiry, so tests can move time without sleeping.
+
+    Example:
+        >>> with Emulator() as emu:  # doctest: +SKIP
+        ...     print(emu.base_url)
+        http://127.0.0.1:53817
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        latency: float = 0.0,
+        retention: float = 86400.0,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        token_ttl: float = 3600.0,
+        clock: Clock | None = None,
+    ) -> None:
+        if not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be an integer 0-65535 (0 picks a free one), got {port!r}.")
+        if not _is_loopback(host):
+            warnings.warn(
+                f"The emulator is binding {host!r}, not loopback: anyone who can reach it can "
+                "use it. Bind 127.0.0.1 unless you mean to share it.",
+                EmulatorWarning,
+                stacklevel=2,
+            )
+        self.host = host
+        self._requested_port = port
+        self.client_id = client_id if client_id is not None else generate_client_id()
+        self.client_secret = (
+            client_secret if client_secret is not None else generate_client_secret()
+        )
+        if not self.client_id or not self.client_secret:
+            raise ValueError("client_id and client_secret must be non-empty (or None to generate).")
+        self._service = Service(
+            client_id=self.client_id,
+            client_secret=self.client_secret,
+            latency=_positive("latency", latency, allow_zero=True),
+            retention=_positive("retention", retention, allow_zero=False),
+            token_ttl=_positive("token_ttl", token_ttl, allow_zero=False),
+            clock=clock or time.time,
+        )
+        self.app = EmulatorApp(self._service)
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._port: int | None = None
+
+    # -- settings readable (and some adjustable) while running ---------------------------
+
+    @property
+    def latency(self) -> float:
+        """Default processing latency in seconds for newly submitted tasks."""
+        return self._service.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._service.latency = _positive("latency", value, allow_zero=True)
+
+    @property
+    def retention(self) -> float:
+        """Seconds a task is kept before its id answers NotExist."""
+        return self._service.store.retention
+
+    @retention.setter
+    def retention(self, value: float) -> None:
+        self._service.store.retention = _positive("retention", value, allow_zero=False)
+
+    @property
+    def clock(self) -> Clock:
+        """The time source for lifecycle, retention and token expiry."""
+        return self._service.clock
+
+    @property
+    def token_ttl(self) -> float:
+        """Lifetime of issued tokens in seconds."""
+        return self._service.tokens.ttl
+
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on (known once started)."""
+        if self._port is None:
+            raise RuntimeError(
+                "The emulator is not running: use it in a `with` block or call start()."
+            )
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """``http://HOST:PORT``, the value to give a client as its base URL."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def running(self) -> bool:
+        """Whether the server thread is serving."""
+        return self._thread is not None and self._thread.is_alive()
+
+    # -- shortcuts for tests and benchmarks ----------------------------------------------
+
+    def issue_token(self) -> str:
+        """A valid bearer token, without an HTTP round trip."""
+        return self._service.tokens.issue()
+
+    def inject_task(
+        self,
+        api: str = "RecognizeRegions",
+        results: Iterable[tuple[str, bytes | str]] | None = (),
+        status: str = "Completed",
+        messages: Iterable[str] = (),
+        warnings: Iterable[str] = (),
+        latency: float | None = None,
+        response_status_code: str | None = None,
+        task_id: str | None = None,
+    ) -> str:
+        """Put a task straight into the store, bypassing OCR; returns its id.
+
+        Args:
+            api: The operation name (a TTS operation gets a ``TTS…`` id).
+            results: ``(type, data)`` pairs; ``str`` data is UTF-8 encoded. None sends
+                ``results: null``.
+            status: Final ``taskStatus``: Completed, Error, NotExist, or Pending/Processing
+                for a task that never finishes.
+            messages: ``error.messages``.
+            warnings: ``error.warnings``.
+            latency: Seconds until the final status (Pending, then Processing, before it);
+                None uses the emulator's latency.
+            response_status_code: Overrides the code implied by ``status`` (Ok, Error, ...).
+            task_id: Use this id instead of a fresh GUID.
+        """
+        if latency is not None:
+            latency = _positive("latency", latency, allow_zero=True)
+        return self._service.inject(
+            api,
+            results,
+            status,
+            messages,
+            warnings,
+            latency,
+            response_status_code,
+            task_id,
+        )
+
+    def task_count(self) -> int:
+        """How many tasks the store holds (expired ones may linger until next touched)."""
+        return len(self._service.store)
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def _bind(self) -> socket.socket:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self._requested_port))
+            sock.listen(512)
+            sock.setblocking(False)
+        except OSError:
+            sock.close()
+            raise
+        return sock
+
+    def start(self) -> Emulator:
+        """Bind and serve in a background thread; returns self once requests are accepted."""
+        if self.running:
+            return self
+        import uvicorn
+
+        sock = self._bind()
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            loop="asyncio",
+            timeout_keep_alive=30,
+            server_header=False,
+            date_header=False,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run, kwargs={"sockets": [sock]}, name="ocr-emulator-server", daemon=True
+        )
+        self._socket, self._server, self._thread = sock, server, thread
+        self._port = sock.getsockname()[1]
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("The emulator's server did not start; see the log above.")
+            time.sleep(0.005)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the server thread to finish. Safe to call twice."""
+        server, thread, sock = self._server, self._thread, self._socket
+        self._server = self._thread = self._socket = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(_STOP_TIMEOUT)
+        if sock is not None:
+            sock.close()
+        self._port = None
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self._port is not None else "stopped"
+        return f"<Emulator {where} latency={self.latency:g}s client_id={self.client_id!r}>"
