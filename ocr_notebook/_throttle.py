@@ -18,6 +18,10 @@ __all__ = ["Schedule", "Throttle"]
 #: ``schedule(delay, callback)`` runs ``callback`` once, ``delay`` seconds from now.
 Schedule = Callable[[float, Callable[[], None]], object]
 
+# Clock readings this close to the next allowed time count as reaching it (float sums of
+# delays land a hair short: 0.03 + 0.03 + 0.04 < 0.1).
+_EPSILON = 1e-6
+
 
 class Throttle:
     """Call ``redraw`` at most ``rate`` times per second of ``clock``, keeping the last state.
@@ -68,7 +72,7 @@ class Throttle:
         with self._lock:
             self._dirty = True
             wait = self._next_allowed - self._clock()
-            if wait <= 0:
+            if wait <= _EPSILON:
                 self._run()
             elif self._schedule is not None and not self._timer_pending:
                 self._timer_pending = True
@@ -82,12 +86,13 @@ class Throttle:
     def tick(self) -> None:
         """Redraw if a change is waiting and the budget allows (for a periodic driver)."""
         with self._lock:
-            if self._dirty and self._clock() >= self._next_allowed:
+            if self._dirty and self._clock() + _EPSILON >= self._next_allowed:
                 self._run()
 
     def delay(self) -> float:
         """Seconds until the budget allows the next redraw (0 when it does now)."""
-        return max(0.0, self._next_allowed - self._clock())
+        wait = self._next_allowed - self._clock()
+        return wait if wait > _EPSILON else 0.0
 
     def drain(self, sleep: Callable[[float], None] = time.sleep) -> None:
         """Draw a waiting change, sleeping first if the budget says so (the final redraw)."""
@@ -106,7 +111,7 @@ class Throttle:
             self._timer_pending = False
             if not self._dirty:
                 return
-            if self._clock() >= self._next_allowed or self._schedule is None:
+            if self.delay() == 0.0 or self._schedule is None:
                 self._run()
             else:  # a clock coarser than the timer: try again when allowed
                 self._timer_pending = True

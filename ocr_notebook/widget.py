@@ -222,19 +222,20 @@ class StatusBadge(widgets.VBox):  # type: ignore[misc]
     ) -> None:
         self._core = _WidgetCore(self, task_ids, clock, rate)
         many = len(task_ids) > 1
+        html, value, style, description = self._core.view()
+        # The first state goes out with the widgets' creation, not as extra messages.
         self.bar = widgets.IntProgress(
-            value=0,
+            value=value,
             min=0,
             max=len(task_ids) if many else STAGES,
-            bar_style="info",
-            description=f"0/{len(task_ids)}" if many else "",
+            bar_style=style,
+            description=description,
             layout=widgets.Layout(width="24em" if many else "12em", height="0.9em"),
             style={"description_width": "initial"},
         )
-        self.html = widgets.HTML()
+        self.html = widgets.HTML(value=html)
         self._display_handle: Any = None
         super().__init__(children=[self.html, self.bar])
-        self._core.redraw_now()
 
     # -- Badge protocol (delegated so the widget's own trait namespace stays clean) -----
 
@@ -331,13 +332,10 @@ class _WidgetCore(_BadgeCore):
         self._badge = badge
         self._init_core(task_ids, clock, rate)
 
-    def redraw_now(self) -> None:
-        self._redraw()
-
-    def _redraw(self) -> int:
+    def view(self) -> tuple[str, int, str, str]:
+        """``(html, bar value, bar style, bar description)`` of the current board."""
         version, states = self.board.snapshot()
         self._drawn_version = version
-        badge = self._badge
         if len(states) == 1:
             html = render_badge_html(states[0])
             value, description = stage(states[0]), ""
@@ -345,7 +343,11 @@ class _WidgetCore(_BadgeCore):
             html = render_multi_badge_html(states)
             value = sum(s.done for s in states)
             description = f"{value}/{len(states)}"
-        style = _bar_style(states)
+        return html, value, _bar_style(states), description
+
+    def _redraw(self) -> int:
+        badge = self._badge
+        html, value, style, description = self.view()
         sent = 0
         if html != badge.html.value:
             badge.html.value = html

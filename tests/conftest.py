@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ocr_notebook.emulator import Emulator
 
 TEST_CLIENT_ID = "test-client-id"
-TEST_CLIENT_SECRET = "test-client-s3cr3t-never-shown"  # noqa: S105 - a test credential
+TEST_CLIENT_SECRET = "test-client-s3cr3t-never-shown"
 
 
 @pytest.fixture(scope="session")

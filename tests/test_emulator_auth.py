@@ -111,7 +111,7 @@ def test_other_grant_types_are_refused(emulator: Emulator) -> None:
 def test_missing_or_bad_bearer_is_401_problem_details(
     emulator: Emulator, method: str, path: str, authorization: str | None
 ) -> None:
-    headers = {} if authorization is None else {"Authorization": authorization.encode("utf-8")}
+    headers = {} if authorization is None else {b"Authorization": authorization.encode("utf-8")}
     response = httpx.request(
         method,
         f"{emulator.base_url}{path}",

@@ -210,7 +210,7 @@ def test_non_loopback_host_warns() -> None:
     from ocr_notebook.emulator import EmulatorWarning
 
     with pytest.warns(EmulatorWarning, match="not loopback"):
-        Emulator(host="0.0.0.0")  # noqa: S104 - the point of the test; never started
+        Emulator(host="0.0.0.0")
 
 
 def test_start_stop_is_clean_and_repeatable() -> None:

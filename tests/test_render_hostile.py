@@ -152,6 +152,19 @@ def test_huge_hostile_csv_field_falls_back_to_text() -> None:
     assert parsed.find("pre") and "<script>xxx" in parsed.visible_text
 
 
+def test_hostile_python_literals_are_not_evaluated_beyond_literals() -> None:
+    for text in (
+        "{" + "[" * 4990 + "]" * 4990 + "}",
+        "{1: " + "-" * 9000 + "1}",
+        "{1: 10**10**10}",
+        "{'a': __import__('os').system('echo pwned')}",
+        "{'a': (lambda: 1)()}",
+        '{"a": 9' + "9" * 5000 + "}",
+    ):
+        parsed = audit(render_result_html(make_result([("Text", text)])))
+        assert [e.text for e in parsed.find("pre")] == [text]
+
+
 def test_deeply_nested_json_does_not_crash() -> None:
     for text in (
         "{" * 100_000,

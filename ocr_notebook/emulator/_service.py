@@ -40,8 +40,9 @@ def shared_executor() -> ThreadPoolExecutor:
         if _executor is None:
             workers = max(1, min(4, os.cpu_count() or 1))
             _executor = ThreadPoolExecutor(workers, thread_name_prefix="ocr-emulator-worker")
-            # Load the model in the background so the first real task does not pay for it.
-            _executor.submit(_ocr.warm_up)
+            # Load the model in each worker in the background, so no real task pays for it.
+            for _ in range(workers):
+                _executor.submit(_ocr.warm_up)
         return _executor
 
 

@@ -52,6 +52,19 @@ _USER_SETTINGS: dict[str, dict[str, Any]] = {
 _START_TIMEOUT = 90.0
 
 
+def code(source: str, *, raises: bool = False) -> nbformat.NotebookNode:
+    """A code cell; ``raises=True`` tags it ``raises-exception`` so Run All goes on after it."""
+    cell = nbformat.v4.new_code_cell(source)
+    if raises:
+        cell.metadata["tags"] = ["raises-exception"]
+    return cell
+
+
+def markdown(source: str) -> nbformat.NotebookNode:
+    """A markdown cell."""
+    return nbformat.v4.new_markdown_cell(source)
+
+
 @dataclass
 class LabServer:
     """A JupyterLab server on 127.0.0.1 owned by the test session."""
@@ -140,19 +153,14 @@ class LabServer:
             time.sleep(0.2)
         raise RuntimeError(f"JupyterLab did not answer /api/status:\n{_tail(self.log)}")
 
-    def write_notebook(self, name: str, cells: list[str | tuple[str, str]]) -> str:
+    def write_notebook(self, name: str, cells: list[nbformat.NotebookNode]) -> str:
         """Write a scratch notebook into the server's root; return its path relative to the root.
 
         Args:
             name: File name, e.g. ``"hostile.ipynb"``.
-            cells: Code sources, or ``("markdown", text)`` pairs.
+            cells: Cells made with :func:`code` and :func:`markdown`.
         """
-        nb = nbformat.v4.new_notebook()
-        for cell in cells:
-            if isinstance(cell, tuple):
-                nb.cells.append(nbformat.v4.new_markdown_cell(cell[1]))
-            else:
-                nb.cells.append(nbformat.v4.new_code_cell(cell))
+        nb = nbformat.v4.new_notebook(cells=cells)
         nb.metadata["kernelspec"] = {
             "name": "python3",
             "display_name": "Python 3 (ipykernel)",
@@ -160,6 +168,11 @@ class LabServer:
         }
         nbformat.write(nb, self.root / name)
         return name
+
+    def copy_notebook(self, source: Path) -> str:
+        """Copy a notebook into the server's root; return its path relative to the root."""
+        (self.root / source.name).write_bytes(source.read_bytes())
+        return source.name
 
     def new_session(self, path: str) -> str:
         """Replace any session of ``path`` by a fresh one with a python3 kernel; return its id."""
@@ -229,7 +242,9 @@ class NotebookPage:
         # Playwright wraps handlers by setting an attribute: plain functions, not bound builtins.
         self.page.on("console", lambda message: self.console.append(message))
         self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
-        self.page.goto(f"{self.server.url}/lab/tree/{self.path}?token={self.server.token}&reset")
+        # /doc is JupyterLab's single-document mode: the same notebook panel and menus, without
+        # the file browser, so screenshots show the notebook.
+        self.page.goto(f"{self.server.url}/doc/tree/{self.path}?token={self.server.token}&reset")
         self.page.wait_for_selector(
             ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
             timeout=60_000,
@@ -296,6 +311,26 @@ class NotebookPage:
             target.scroll_into_view_if_needed()
             target.screenshot(path=path)
         return path
+
+    def background(self, locator: Locator) -> str:
+        """The computed ``background-color`` of ``locator``'s element, e.g. ``rgb(56, 142, 60)``."""
+        return str(locator.evaluate("el => getComputedStyle(el).backgroundColor"))
+
+    def theme_colour(self, variable: str) -> str:
+        """The computed colour a JupyterLab theme variable (``--jp-success-color1``) stands for."""
+        return str(
+            self.page.evaluate(
+                """variable => {
+                    const probe = document.createElement('div');
+                    probe.style.backgroundColor = `var(${variable})`;
+                    document.body.appendChild(probe);
+                    const colour = getComputedStyle(probe).backgroundColor;
+                    probe.remove();
+                    return colour;
+                }""",
+                variable,
+            )
+        )
 
     def errors(self) -> list[str]:
         """Console errors and uncaught page exceptions seen so far."""

@@ -1,0 +1,66 @@
+"""What the browser tests know about this package's output: the kernel set-up cell, the badge.
+
+The badge is ``render_badge_html``'s pill (``.ocrnb-b .p``) inside a widget; the rich result is
+``render_result_html``'s ``.ocrnb`` block with a card per region (``ol.rg > li``).
+"""
+
+from __future__ import annotations
+
+from playwright.sync_api import Locator
+
+from ._lab import NotebookPage
+
+# The first cell of every scratch notebook: an emulator inside the kernel (loopback only), its
+# generated credentials in the environment as a user would set them, and the extension loaded.
+SETUP = """\
+import os
+
+from ocr_notebook.emulator import Emulator
+
+emu = Emulator(port=0, latency=0.0).start()
+os.environ["ASPOSE_OCR_BASE_URL"] = emu.base_url
+os.environ["ASPOSE_OCR_CLIENT_ID"] = emu.client_id
+os.environ["ASPOSE_OCR_CLIENT_SECRET"] = emu.client_secret
+%load_ext ocr_notebook
+%config OCRMagics.base_url = emu.base_url
+print("emulator ready")
+"""
+
+RUNNING = ("Starting", "Pending", "Processing")
+
+# Badge colour family -> the JupyterLab theme variable its pill is painted with.
+THEME = {
+    "Completed": "--jp-success-color1",
+    "Error": "--jp-error-color1",
+    "Timeout": "--jp-warn-color1",
+    "NotExist": "--jp-layout-color4",
+    "Cancelled": "--jp-layout-color4",
+    "Pending": "--jp-brand-color1",
+    "Processing": "--jp-brand-color1",
+}
+
+
+def badge_pill(area: Locator) -> Locator:
+    """The status pill of the (first) badge inside ``area``."""
+    return area.locator(".ocrnb-b .p").first
+
+
+def badge_statuses(notebook: NotebookPage, area: Locator, final: str, timeout: float) -> list[str]:
+    """Poll the badge in ``area`` until it shows ``final``; return every status seen, in order."""
+    pill = badge_pill(area)
+    seen = list(notebook.poll_text(pill, lambda text: text.strip() == final, timeout=timeout))
+    return [s.strip() for s in seen if s.strip()]
+
+
+def assert_badge_colour(notebook: NotebookPage, area: Locator, status: str) -> None:
+    """The pill shows ``status`` painted in the theme colour of its family."""
+    pill = badge_pill(area)
+    assert pill.inner_text().strip() == status
+    expected = notebook.theme_colour(THEME[status])
+    actual = notebook.background(pill)
+    assert actual == expected, f"{status} badge is {actual}, expected {THEME[status]} = {expected}"
+
+
+def region_texts(area: Locator) -> list[str]:
+    """The text of each region card in ``area``, in order."""
+    return [t.strip() for t in area.locator(".ocrnb ol.rg > li").all_inner_texts()]
