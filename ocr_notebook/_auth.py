@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
 
@@ -119,7 +120,9 @@ class TokenAuth(httpx.Auth):
         # One immutable object swapped atomically, so readers never see a half update.
         self._token: _Token | None = _Token(token, float("inf")) if token else None
         self._thread_lock = threading.Lock()
-        self._async_locks: dict[int, asyncio.Lock] = {}
+        self._async_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
         self.token_requests = 0  # how many times we asked the token endpoint (tests, benchmarks)
 
     def __repr__(self) -> str:
@@ -251,12 +254,12 @@ class TokenAuth(httpx.Auth):
             )
 
     def _async_lock(self) -> asyncio.Lock:
-        # asyncio locks belong to one event loop; keep one per loop.
-        loop_id = id(asyncio.get_running_loop())
-        lock = self._async_locks.get(loop_id)
+        # asyncio locks belong to one event loop; keep one per (live) loop.
+        loop = asyncio.get_running_loop()
+        lock = self._async_locks.get(loop)
         if lock is None:
             with self._thread_lock:
-                lock = self._async_locks.setdefault(loop_id, asyncio.Lock())
+                lock = self._async_locks.setdefault(loop, asyncio.Lock())
         return lock
 
     # -- drivers ----------------------------------------------------------------------------

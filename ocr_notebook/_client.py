@@ -12,7 +12,10 @@ from __future__ import annotations
 import base64
 import io
 import json
+import logging
 import os
+import sqlite3
+import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +40,7 @@ from ._exceptions import (
     ResponseFormatError,
     TransportError,
 )
-from ._models import OCRResult, Rect, Submission
+from ._models import OCRResult, Rect, Submission, TaskStatus
 from ._polling import (
     AsyncPoller,
     Poller,
@@ -52,6 +55,8 @@ from ._task_id import validate_task_id
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
+    from ._result_store import ResultStore
+
 __all__ = ["AsyncOCRClient", "ImageInput", "OCRClient", "RegionInput", "build_submit_body"]
 
 ImageInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, "PILImage.Image"]
@@ -59,6 +64,7 @@ RegionInput = Sequence[int] | Rect
 OnStatus = Callable[[PollEvent], None]
 
 _DETAIL_LIMIT = 200
+_log = logging.getLogger("ocr_notebook")
 
 
 def _user_agent() -> str:
@@ -220,6 +226,7 @@ class _BaseClient:
         poll_policy: PollPolicy | None = None,
         allow_insecure_http: bool = False,
         clock: Callable[[], float] | None = None,
+        store: ResultStore | None = None,
     ) -> None:
         self._config: ClientConfig = resolve_config(
             base_url,
@@ -231,6 +238,8 @@ class _BaseClient:
         self._timeout = timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout)
         self._clock = clock or time.monotonic
         self.poll_policy = poll_policy or PollPolicy()
+        #: Where Completed results are also written (None: nowhere). See ``ResultStore``.
+        self.store = store
         self._auth = TokenAuth(
             self._config.token_url,
             client_id=self._config.client_id,
@@ -441,10 +450,31 @@ class _BaseClient:
                 task_id=task_id,
                 http_status=response.status_code,
             ) from None
-        result = OCRResult.from_response(
-            payload, api=api, submission=_submissions.lookup(self.base_url, task_id)
-        )
+        try:
+            result = OCRResult.from_response(
+                payload, api=api, submission=_submissions.lookup(self.base_url, task_id)
+            )
+        except ResponseFormatError as exc:
+            # The model says what is wrong; say which request and what to do about it.
+            raise ResponseFormatError(
+                f"GET {api} for task {task_id}: {exc.message.rstrip('.')}; the answer is "
+                "malformed: fetch again, and check base_url if it keeps happening.",
+                task_id=task_id,
+                http_status=response.status_code,
+            ) from None
+        if self.store is not None and api != STATUS_OPERATION:
+            self._keep(result)
         return PollResponse(result, parse_retry_after(response.headers.get("Retry-After")))
+
+    def _keep(self, result: OCRResult) -> None:
+        store = self.store
+        if store is None or result.status is not TaskStatus.COMPLETED:
+            return
+        try:
+            store.put(self.base_url, result)
+        except (OSError, sqlite3.Error) as exc:
+            # Losing the local copy must not lose the result the caller is waiting for.
+            _log.warning("Could not write task %s to %s: %s", result.id, store, exc)
 
     def _submitted_id(self, response: httpx.Response, submission: Submission) -> str:
         self._check_status(response, task_id=None)
@@ -476,6 +506,11 @@ class OCRClient(_BaseClient):
         verify: TLS verification (on by default), or an ``ssl.SSLContext``.
         sleep: ``time.sleep``-like used between polls (tests inject a fake).
         clock: Monotonic clock for polling and token expiry (tests inject a fake).
+        store: A ``ResultStore`` that every Completed result fetched is also written to
+            (with its submission, when this package submitted the task), so it outlives
+            the service's 24-hour retention. The client only writes it; reading it back
+            is the caller's choice (``%ocr_fetch`` answers from it first). A store that
+            cannot be written is logged and skipped, never failing the fetch.
 
     Raises:
         MissingCredentialsError: no token and not both a client id and secret.
@@ -498,9 +533,10 @@ class OCRClient(_BaseClient):
         transport: httpx.BaseTransport | None = None,
         poll_policy: PollPolicy | None = None,
         allow_insecure_http: bool = False,
-        verify: Any = True,
+        verify: bool | ssl.SSLContext = True,
         sleep: Callable[[float], object] | None = None,
         clock: Callable[[], float] | None = None,
+        store: ResultStore | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -511,6 +547,7 @@ class OCRClient(_BaseClient):
             poll_policy=poll_policy,
             allow_insecure_http=allow_insecure_http,
             clock=clock,
+            store=store,
         )
         self._sleep = sleep
         self._http = httpx.Client(
@@ -635,9 +672,11 @@ class OCRClient(_BaseClient):
             except OCRError as exc:
                 slots[index] = exc
         if valid:
-            with ThreadPoolExecutor(
+            pool = ThreadPoolExecutor(
                 max_workers=min(concurrency, len(valid)), thread_name_prefix="ocr-fetch"
-            ) as pool:
+            )
+            finished = False
+            try:
                 outcomes = poll_many(
                     [tid for _, tid in valid],
                     lambda tid: self._poll_once(tid, name),
@@ -649,6 +688,10 @@ class OCRClient(_BaseClient):
                     sleep=self._sleep or time.sleep,
                     clock=self._clock,
                 )
+                finished = True
+            finally:
+                # On an interrupt, return at once; requests in flight end on their own.
+                pool.shutdown(wait=finished, cancel_futures=True)
             for (index, _), outcome in zip(valid, outcomes, strict=True):
                 slots[index] = outcome
         return [slot for slot in slots if slot is not None]
@@ -726,9 +769,10 @@ class AsyncOCRClient(_BaseClient):
         transport: httpx.AsyncBaseTransport | None = None,
         poll_policy: PollPolicy | None = None,
         allow_insecure_http: bool = False,
-        verify: Any = True,
+        verify: bool | ssl.SSLContext = True,
         sleep: Callable[[float], Awaitable[object]] | None = None,
         clock: Callable[[], float] | None = None,
+        store: ResultStore | None = None,
     ) -> None:
         super().__init__(
             base_url,
@@ -739,6 +783,7 @@ class AsyncOCRClient(_BaseClient):
             poll_policy=poll_policy,
             allow_insecure_http=allow_insecure_http,
             clock=clock,
+            store=store,
         )
         self._sleep = sleep
         self._http = httpx.AsyncClient(

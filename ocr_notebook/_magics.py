@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from IPython.core import magic_arguments as _margs
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from traitlets import Enum, Float, Int, Unicode, observe, validate
+from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, observe, validate
 
 from ._advice import one_line
 from ._config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from ._collection import OCRResultCollection
     from ._models import OCRResult
     from ._polling import PollEvent
+    from ._result_store import ResultStore
     from ._runner import FetchHandle
 
 __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
@@ -114,6 +115,20 @@ class OCRMagics(Magics):
         "auto",
         help="Status display: a live widget (Jupyter), plain status lines, or auto-detect.",
     ).tag(config=True)
+    store = Bool(
+        True,
+        help=(
+            "Keep every Completed result in the local result store and answer from it first "
+            "(--refresh asks the service again). Also off when OCR_NOTEBOOK_STORE=0."
+        ),
+    ).tag(config=True)
+    request_timeout = Float(
+        30.0,
+        help=(
+            "Seconds one HTTP request may take before it counts as failed and is retried "
+            "(never more than the fetch's timeout)."
+        ),
+    ).tag(config=True)
 
     def __init__(
         self,
@@ -132,12 +147,12 @@ class OCRMagics(Magics):
 
     # -- configuration ------------------------------------------------------------------
 
-    @validate("timeout", "poll_interval", "max_poll_interval")
+    @validate("timeout", "poll_interval", "max_poll_interval", "request_timeout")
     def _positive(self, proposal: Any) -> float:
         value = float(proposal["value"])
         name = proposal["trait"].name
         if not value > 0:
-            raise UsageError(f"OCRMagics.{name} must be a number of seconds > 0, got {value!r}.")
+            raise TraitError(f"OCRMagics.{name} must be a number of seconds > 0, got {value!r}.")
         return value
 
     @validate("display_limit", "concurrency")
@@ -146,7 +161,7 @@ class OCRMagics(Magics):
         name = proposal["trait"].name
         minimum = 1 if name == "concurrency" else 0
         if value is not None and value < minimum:
-            raise UsageError(f"OCRMagics.{name} must be >= {minimum}, got {value!r}.")
+            raise TraitError(f"OCRMagics.{name} must be >= {minimum}, got {value!r}.")
         return value  # type: ignore[no-any-return]
 
     @observe("display_limit")
@@ -175,6 +190,9 @@ class OCRMagics(Magics):
         kwargs: dict[str, Any] = {
             "base_url": self.base_url or None,
             "poll_policy": self._policy(timeout),
+            # A stalled request must not outlive the fetch's own deadline.
+            "timeout": min(self.request_timeout, timeout),
+            "store": self._result_store(),
         }
         try:
             return cls(**kwargs)
@@ -189,6 +207,35 @@ class OCRMagics(Magics):
             return cls(**kwargs, client_id=client_id, client_secret=secret)
         except (OCRError, ValueError) as exc:
             raise UsageError(one_line(exc)) from None
+
+    def _result_store(self) -> ResultStore | None:
+        from ._stored import active_store
+
+        return active_store(self.store)
+
+    def _through_store(
+        self,
+        ids: list[str],
+        api: str,
+        fetch: Callable[[list[str]], Sequence[OCRResult | OCRError]],
+        refresh: bool,
+    ) -> list[OCRResult | OCRError]:
+        """Answer stored ids from the local store, fetch the rest (see ``_stored``)."""
+        from ._stored import fetch_through_store, service_base_url
+
+        try:
+            base_url = service_base_url(self.base_url)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return fetch_through_store(
+            ids,
+            fetch,
+            store=self._result_store(),
+            base_url=base_url,
+            api=api,
+            refresh=refresh,
+            note=lambda note: print(note.line),
+        )
 
     def _ask(self) -> tuple[str, str]:
         missing = (
@@ -262,6 +309,11 @@ class OCRMagics(Magics):
         action="store_true",
         help="Make one request and show the task as it is now, without waiting.",
     )
+    @argument(
+        "--refresh",
+        action="store_true",
+        help="Ask the service even when the local result store already holds the result.",
+    )
     @_line_magic
     def ocr_fetch(self, line: str) -> Any:
         """Fetch Aspose.OCR Cloud tasks with a live status badge; return their result.
@@ -289,9 +341,16 @@ class OCRMagics(Magics):
 
         Configuration (``%config OCRMagics`` lists it): ``base_url``, ``timeout``,
         ``poll_interval``, ``max_poll_interval``, ``display_limit``, ``concurrency``,
-        ``badge``. Credentials: ``ASPOSE_OCR_CLIENT_ID`` and ``ASPOSE_OCR_CLIENT_SECRET``
-        from the environment, else a hidden prompt (the secret is kept for the session
-        in memory only, never shown or saved).
+        ``badge``, ``request_timeout``, ``store``. Credentials: ``ASPOSE_OCR_CLIENT_ID`` and
+        ``ASPOSE_OCR_CLIENT_SECRET`` from the environment, else a hidden prompt (the secret
+        is kept for the session in memory only, never shown or saved).
+
+        Every Completed result is also kept in a local result store (SQLite in the user's
+        cache directory), and a blocking or ``--no-wait`` fetch answers from it first, with
+        a note; ``--refresh`` asks the service again. When the service has forgotten a
+        task (NotExist: it keeps results 24 hours) the stored copy is shown, with a note.
+        ``%ocr_store`` shows the store, ``%ocr_store clear`` empties it;
+        ``%config OCRMagics.store = False`` or ``OCR_NOTEBOOK_STORE=0`` turns it off.
 
         Examples::
 
@@ -309,10 +368,10 @@ class OCRMagics(Magics):
         if args.background and args.no_wait:
             raise UsageError("--background and --no-wait exclude each other; pick one.")
         if args.no_wait:
-            return self._bind(name, self._no_wait(ids, api))
+            return self._bind(name, self._no_wait(ids, api, args.refresh))
         if args.background:
             return self._background(ids, api, timeout, name)
-        return self._bind(name, self._blocking(ids, api, timeout))
+        return self._bind(name, self._blocking(ids, api, timeout, args.refresh))
 
     # -- argument checks ----------------------------------------------------------------
 
@@ -361,25 +420,28 @@ class OCRMagics(Magics):
     # -- the three ways to fetch --------------------------------------------------------
 
     def _blocking(
-        self, ids: list[str], api: str, timeout: float
+        self, ids: list[str], api: str, timeout: float, refresh: bool = False
     ) -> OCRResult | OCRResultCollection:
         from ._runner import fetch_blocking, finish
         from .widget import make_badge
 
-        client = self.make_client(timeout)
-        badge = make_badge(ids, mode=self._badge_mode())
-        badge.show()
-        try:
+        def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
+            client = self.make_client(timeout)
+            badge = make_badge(missing, mode=self._badge_mode())
+            badge.show()
             with client:
-                outcomes = fetch_blocking(
+                return fetch_blocking(
                     client,
-                    ids,
+                    missing,
                     api=api,
                     timeout=timeout,
                     badge=badge,
                     concurrency=self.concurrency,
                     on_event=self.on_event,
                 )
+
+        try:
+            outcomes = self._through_store(ids, api, fetch, refresh)
         except KeyboardInterrupt:
             raise UsageError(_interrupted(ids)) from None
         except OCRError as exc:
@@ -409,15 +471,17 @@ class OCRMagics(Magics):
                 )
         return fetched
 
-    def _no_wait(self, ids: list[str], api: str) -> OCRResult | OCRResultCollection:
+    def _no_wait(
+        self, ids: list[str], api: str, refresh: bool = False
+    ) -> OCRResult | OCRResultCollection:
         from ._collection import OCRResultCollection
 
-        client = self.make_client()
-        outcomes: list[OCRResult | OCRError] = []
+        def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
+            with self.make_client() as client:
+                return [client.get_result(tid, api=api) for tid in missing]
+
         try:
-            with client:
-                for tid in ids:
-                    outcomes.append(client.get_result(tid, api=api))
+            outcomes = self._through_store(ids, api, fetch, refresh)
         except KeyboardInterrupt:
             raise UsageError(_interrupted(ids)) from None
         except OCRError as exc:
@@ -467,12 +531,30 @@ def _interrupted(ids: Sequence[str]) -> str:
     return f"Fetch interrupted; the task goes on on the service: run %ocr_fetch {shown} to resume."
 
 
+def _new_magics(ipython: InteractiveShell) -> OCRMagics:
+    try:
+        return OCRMagics(ipython)
+    except (TraitError, UsageError) as exc:
+        # IPython merges `%config OCRMagics.x = …` into the shell's config before our
+        # validators reject it, so a bad value would stop the extension from ever loading
+        # again: drop the section and start from the defaults instead.
+        ipython.config.pop("OCRMagics", None)
+        _forget_configurables(ipython)  # the failed instance had already registered itself
+        print(f"ocr_notebook: ignoring invalid %config OCRMagics settings: {exc}", file=sys.stderr)
+        return OCRMagics(ipython)
+
+
 def load_ipython_extension(ipython: InteractiveShell) -> None:
     """Register ``%ocr_fetch`` and make ``%config OCRMagics`` work."""
-    magics = OCRMagics(ipython)
+    magics = _new_magics(ipython)
     ipython.register_magics(magics)
-    # `%config OCRMagics.x = y` finds configurables here (as jupysql does).
-    ipython.configurables.append(magics)  # type: ignore[arg-type]  # typed too narrowly
+    # `%config OCRMagics.x = y` finds configurables here (as jupysql does). IPython 9's
+    # Magics.__init__ already appends itself; older versions do not.
+    if magics not in ipython.configurables:
+        ipython.configurables.append(magics)  # type: ignore[arg-type]  # typed too narrowly
+    from ._stored import register_store_magic
+
+    register_store_magic(ipython)
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
@@ -480,4 +562,11 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
     manager = ipython.magics_manager
     manager.magics["line"].pop("ocr_fetch", None)
     manager.registry.pop("OCRMagics", None)
+    _forget_configurables(ipython)
+    from ._stored import unregister_store_magic
+
+    unregister_store_magic(ipython)
+
+
+def _forget_configurables(ipython: InteractiveShell) -> None:
     ipython.configurables[:] = [c for c in ipython.configurables if not isinstance(c, OCRMagics)]

@@ -517,7 +517,6 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         self.output = widgets.Output()
         self.fetch_button.on_click(lambda _b: self.fetch())
         self.cancel_button.on_click(lambda _b: self.cancel())
-        self.ids.on_submit(lambda _t: self.fetch())
         super().__init__(
             children=[
                 widgets.HBox([self.ids, self.fetch_button, self.cancel_button]),
@@ -589,7 +588,10 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
             self._handle.cancel()
 
     async def wait(self) -> OCRResult | OCRResultCollection | None:
-        """Wait for the running fetch, then resend the badge state (for saved notebooks).
+        """Wait for the running fetch, then resend the widget's state (for saved notebooks).
+
+        Updates made after the cell that started the fetch finished are not recorded by
+        headless runs (nbclient); resending from the awaiting cell records the final state.
 
         Returns:
             The result, or None when the fetch failed or was cancelled (see ``error``).
@@ -598,7 +600,21 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         if handle is not None:
             with contextlib.suppress(OCRError, asyncio.CancelledError):
                 await handle
+        self.send_state()
         return self.result
+
+    def send_state(self, key: Any = None) -> None:
+        """Send the state of the whole form (buttons, badge, output) to the frontend."""
+        super().send_state(key)
+        if key is None:
+            for part in (self.ids, self.fetch_button, self.cancel_button):
+                part.send_state()
+            # Only the outputs: nbclient mishandles a resent Output `msg_id` ('' pops a
+            # capture hook it never pushed, and the run dies).
+            self.output.send_state("outputs")
+            badge = self.badge
+            if badge is not None:
+                badge.send_state()
 
     def _done(self, handle: FetchHandle) -> None:
         self._reset_buttons()

@@ -126,7 +126,7 @@ class FakeService:
         self,
         script: list[Any] | None = None,
         *,
-        token: str = "tok",  # noqa: S107 - a fake
+        token: str = "tok",
         expires_in: int = 3600,
         token_status: int = 200,
     ) -> None:

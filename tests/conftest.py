@@ -16,6 +16,16 @@ TEST_CLIENT_ID = "test-client-id"
 TEST_CLIENT_SECRET = "test-client-s3cr3t-never-shown"
 
 
+@pytest.fixture(autouse=True)
+def _private_result_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Every test gets its own local result store: none ever touches the user's cache."""
+    path = tmp_path_factory.mktemp("store") / "results.sqlite3"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("OCR_NOTEBOOK_STORE_PATH", str(path))
+        patch.delenv("OCR_NOTEBOOK_STORE", raising=False)
+        yield
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """A running emulator on 127.0.0.1 (random port), no processing latency."""

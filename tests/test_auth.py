@@ -108,7 +108,7 @@ def test_401_renews_once_and_retries(kind: str, clocked: tuple[Emulator, FakeClo
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_wrong_credentials(kind: str, emulator: Emulator) -> None:
-    secret = "wr0ng-s3cret-value-xyz"  # noqa: S105 - a test value
+    secret = "wr0ng-s3cret-value-xyz"
     d = make_driver(kind, base_url=emulator.base_url, client_id="someone", client_secret=secret)
     try:
         with pytest.raises(AuthenticationError) as info:

@@ -111,7 +111,7 @@ def test_is_loopback_host(host: str, loopback: bool) -> None:
 
 
 def test_insecure_remote_http_refused_unless_allowed() -> None:
-    with pytest.raises(InsecureTransportError, match="example.com"):
+    with pytest.raises(InsecureTransportError, match=r"example\.com"):
         resolve_config("http://example.com", token="t", environ={})
     assert resolve_config("http://example.com", token="t", allow_insecure_http=True, environ={})
 

@@ -74,7 +74,7 @@ def expect_error(
         assert isinstance(out, kind), repr(out)
         assert len(svc.api_requests) == api_requests
         if http_status is not None:
-            assert out.http_status == http_status
+            assert getattr(out, "http_status", None) == http_status
         assert match in str(out)
 
     return check
@@ -290,3 +290,25 @@ def test_fetch_many_rejects_bad_arguments() -> None:
         assert driver("fetch_many", []) == []
     finally:
         driver.close()
+
+
+class Interrupt(BaseException):
+    """Stands in for KeyboardInterrupt (which pytest would treat as a real interrupt)."""
+
+
+def test_interrupt_during_fetch_many_propagates() -> None:
+    service = FakeService([PENDING])
+    clock = FakeClock()
+    d = mock_driver("sync", service, clock)
+    ids = [f"{i:08x}-0000-4000-8000-000000000000" for i in range(6)]
+
+    def on_status(event: object) -> None:
+        if len(service.api_requests) >= 4:
+            raise Interrupt
+
+    try:
+        with pytest.raises(Interrupt):
+            d("fetch_many", ids, concurrency=2, on_status=on_status)
+    finally:
+        d.close()
+    assert len(service.api_requests) < 8  # stopped promptly, nothing kept polling

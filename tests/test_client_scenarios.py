@@ -196,7 +196,7 @@ def fetch_many_slow_tasks_progress_together(env: Env) -> None:
     ids = [env.emu.inject_task(results=[("Text", f"s{i}")], latency=2.0) for i in range(4)]
     events: list[PollEvent] = []
     slots = env.call("fetch_many", ids, concurrency=2, on_status=events.append)
-    assert [s.text for s in slots] == ["s0", "s1", "s2", "s3"]  # type: ignore[union-attr]
+    assert [s.text for s in slots] == ["s0", "s1", "s2", "s3"]
     # Waiting tasks hold no request slot: all four finish within one task's lifetime.
     assert sum(env.clock.sleeps) < 3.0
     assert {e.task_id for e in events if e.status is TaskStatus.COMPLETED} == set(ids)

@@ -11,12 +11,15 @@ from typing import Any
 import httpx
 import pytest
 from _client_support import GUID, FakeService, mock_driver
-from aspose_ocr_cloud import models as sdk
+from aspose_ocr_cloud import models as _sdk_models
 from PIL import Image
 
 from ocr_notebook import OCRClient, Rect, ResponseFormatError, Submission, UnknownOperationError
 from ocr_notebook import _submissions as submissions
 from ocr_notebook._client import build_submit_body
+
+# The SDK's pydantic models take field names mypy does not see (aliases): treat them as Any.
+sdk: Any = _sdk_models
 
 IMAGE = b"\x89PNG\r\n\x1a\nnot-really"
 B64 = base64.b64encode(IMAGE).decode()
@@ -258,14 +261,16 @@ def test_bad_regions_send_nothing(
     regions: list[Any], orders: list[int] | None, message: str
 ) -> None:
     service = FakeService([GUID])
-    with OCRClient(
-        "https://ocr.example.test",
-        client_id="i",
-        client_secret="s",
-        transport=httpx.MockTransport(service.handler),
-    ) as client:
-        with pytest.raises(ValueError, match=message):
-            client.submit_regions(IMAGE, regions, orders=orders)
+    with (
+        OCRClient(
+            "https://ocr.example.test",
+            client_id="i",
+            client_secret="s",
+            transport=httpx.MockTransport(service.handler),
+        ) as client,
+        pytest.raises(ValueError, match=message),
+    ):
+        client.submit_regions(IMAGE, regions, orders=orders)
     assert service.requests == []
 
 

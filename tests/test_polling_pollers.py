@@ -17,8 +17,8 @@ from ocr_notebook import (
     HTTPStatusError,
     OCRError,
     OCRResult,
-    PollEvent,
     Poller,
+    PollEvent,
     PollingTimeoutError,
     PollPolicy,
     TaskFailedError,
@@ -131,8 +131,13 @@ def test_retry_exhaustion_chains_nothing_odd() -> None:
 def test_cancel_from_another_thread_wakes_the_sleep() -> None:
     fetch, calls = scripted([response("Pending")])
     polled = threading.Event()
+
+    def fetch_and_tell() -> PollResponse:
+        polled.set()
+        return fetch()
+
     poller = Poller(
-        lambda: (polled.set(), fetch())[1],
+        fetch_and_tell,
         task_id=TASK,
         policy=PollPolicy(first_delay=30, max_delay=30, jitter=0),
     )

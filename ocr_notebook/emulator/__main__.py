@@ -11,6 +11,10 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._faults import FaultPlan
 
 
 def _seconds(text: str) -> float:
@@ -41,7 +45,30 @@ def _parser() -> argparse.ArgumentParser:
         default=86400.0,
         help="seconds results are kept before answering NotExist (default 86400)",
     )
+    parser.add_argument(
+        "--faults",
+        metavar="SPEC",
+        type=_fault_spec,
+        default=None,
+        help=(
+            "answer chosen requests badly, e.g. 'get:429=1@0.05,get:502@0.02,get:drop@0.01,"
+            "seed=7': [TARGET:]FAULT[=ARG][@WHEN] items; TARGET get|post|delete[/OPERATION]|"
+            "token; FAULT an HTTP status 400-599, drop, stall=SECONDS, truncate, cut-json, "
+            "not-json, missing-fields, unknown-status, unknown-code, bad-base64, wrong-type, "
+            "expired-token; WHEN a fraction (0.05), a request number (3), a range (2-4) or * "
+            "(see ocr_notebook.emulator.FaultPlan)"
+        ),
+    )
     return parser
+
+
+def _fault_spec(text: str) -> FaultPlan:
+    from ._faults import FaultPlan
+
+    try:
+        return FaultPlan.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +84,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             retention=args.retention,
             client_id=args.client_id,
             client_secret=args.client_secret,
+            faults=args.faults,
         )
         emulator.start()
     except (OSError, ValueError, RuntimeError) as exc:
@@ -76,6 +104,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"client_secret: {emulator.client_secret}  (generated)")
     else:
         print("client_secret: the one given with --client-secret")
+    if args.faults is not None:
+        print(f"faults: {args.faults!r}")
     print(f"latency {emulator.latency:g} s, retention {emulator.retention:g} s. Stop with Ctrl+C.")
     sys.stdout.flush()
     try:

@@ -12,6 +12,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ._app import EmulatorApp
+from ._faults import FaultInjector, FaultPlan
 from ._service import Service
 from ._store import Clock
 from ._tokens import generate_client_id, generate_client_secret
@@ -36,6 +37,14 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _fault_plan(faults: FaultPlan | str | None) -> FaultPlan | None:
+    if faults is None or isinstance(faults, FaultPlan):
+        return faults
+    if isinstance(faults, str):
+        return FaultPlan.parse(faults)
+    raise TypeError(f"faults must be a FaultPlan, a spec string or None, got {type(faults)!r}.")
 
 
 def _positive(name: str, value: float, *, allow_zero: bool) -> float:
@@ -64,6 +73,8 @@ class Emulator:
         token_ttl: Lifetime of issued bearer tokens in seconds (``expires_in``).
         clock: A ``time.time``-like function used for task lifecycle, retention and token
             expiry, so tests can move time without sleeping.
+        faults: A :class:`FaultPlan` (or its spec string, ``"get:502@0.02,seed=7"``) making
+            chosen requests fail on purpose; change it while running with ``faults = ...``.
 
     Example:
         >>> with Emulator() as emu:  # doctest: +SKIP
@@ -81,6 +92,7 @@ class Emulator:
         client_secret: str | None = None,
         token_ttl: float = 3600.0,
         clock: Clock | None = None,
+        faults: FaultPlan | str | None = None,
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer 0-65535 (0 picks a free one), got {port!r}.")
@@ -108,6 +120,7 @@ class Emulator:
             clock=clock or time.time,
         )
         self.app = EmulatorApp(self._service)
+        self._injector = FaultInjector(self.app, _fault_plan(faults))
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -137,6 +150,20 @@ class Emulator:
     def clock(self) -> Clock:
         """The time source for lifecycle, retention and token expiry."""
         return self._service.clock
+
+    @property
+    def faults(self) -> FaultPlan | None:
+        """The fault plan in force (None: every request answered properly)."""
+        return self._injector.plan
+
+    @faults.setter
+    def faults(self, plan: FaultPlan | str | None) -> None:
+        self._injector.plan = _fault_plan(plan)
+
+    def set_faults(self, plan: FaultPlan | str | None) -> FaultPlan | None:
+        """Replace the fault plan (a spec string is parsed); returns the plan now in force."""
+        self.faults = plan
+        return self.faults
 
     @property
     def token_ttl(self) -> float:
@@ -216,7 +243,10 @@ class Emulator:
 
     def _bind(self) -> socket.socket:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY only on accepted sockets
+        # whose proto says TCP. Without it, uvicorn's separate header and body writes meet
+        # Nagle + delayed ACK and every response takes ~44 ms instead of ~1 ms (make bench).
+        sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.host, self._requested_port))
@@ -234,8 +264,9 @@ class Emulator:
         import uvicorn
 
         sock = self._bind()
+        self._injector.arm()
         config = uvicorn.Config(
-            self.app,
+            self._injector,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -265,6 +296,7 @@ class Emulator:
         self._server = self._thread = self._socket = None
         if server is not None:
             server.should_exit = True
+            self._injector.release()  # a stalled request must not hold the shutdown
         if thread is not None and thread is not threading.current_thread():
             thread.join(_STOP_TIMEOUT)
         if sock is not None:

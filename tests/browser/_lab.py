@@ -236,12 +236,14 @@ class NotebookPage:
     path: str
     console: list[ConsoleMessage] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
 
     def open(self) -> None:
         """Open the notebook and wait until its kernel is idle."""
         # Playwright wraps handlers by setting an attribute: plain functions, not bound builtins.
         self.page.on("console", lambda message: self.console.append(message))
         self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
+        self.page.on("request", lambda request: self.requests.append(request.url))
         # /doc is JupyterLab's single-document mode: the same notebook panel and menus, without
         # the file browser, so screenshots show the notebook.
         self.page.goto(f"{self.server.url}/doc/tree/{self.path}?token={self.server.token}&reset")
@@ -261,7 +263,7 @@ class NotebookPage:
 
     def output(self, index: int) -> Locator:
         """The output area of the ``index``-th cell."""
-        return self.cell(index).locator(".jp-OutputArea")
+        return self.cell(index).locator(".jp-Cell-outputArea")
 
     def prompts(self) -> list[str]:
         """The input prompts of the code cells, e.g. ``["[1]:", "[*]:", "[ ]:"]``."""

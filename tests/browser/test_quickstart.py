@@ -59,8 +59,11 @@ def test_quickstart_run_all(
     assert overlay.locator("image").count() == 1, "the source image is not embedded"
     rects = overlay.locator("g.bx rect")
     assert rects.count() == len(SAMPLE_REGIONS)
-    labels = overlay.locator("g.bx text").all_inner_texts()
-    assert [t.strip() for t in labels] == [str(i) for i in range(1, len(SAMPLE_REGIONS) + 1)]
+    labels = overlay.locator("g.bx text").all_text_contents()  # SVG: no innerText
+    # Each rectangle's number is the number on its region's card.
+    card_numbers = area.locator(".ocrnb ol.rg > li > p:first-child > b").all_inner_texts()
+    assert [t.strip() for t in labels] == [n.strip() for n in card_numbers]
+    assert len(set(labels)) == len(SAMPLE_REGIONS)
     notebook.screenshot("quickstart-fetch", notebook.cell(fetch))
 
     # The rest of the notebook ran too (pandas, --background, several ids) without an error.
