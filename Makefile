@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 demo: $(STAMP)
 	$(BIN)/python -m ocr_notebook.demo
+	$(BIN)/python scripts/run_notebook.py notebooks/quickstart.ipynb --out build
+
+# JupyterLab on the notebooks, on this machine only (open the URL it prints).
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser --ServerApp.root_dir=notebooks
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,8 @@ The CLI cannot inject tasks, so this helper starts ``Emulator`` itself and reads
 commands on stdin, one a line, answering each with one JSON line on stdout:
 
 * at start it prints ``{"base_url", "token"}``;
+* with ``--delay SECONDS`` every GET of a task first waits that long, as a service across
+  a network would (requests overlap: the wait is ``asyncio.sleep``, not a lock);
 * ``{"op": "inject", "count": N, "regions": R, "chars": C, "latency": L}`` injects N
   Completed RecognizeRegions tasks of R Text regions of C characters, Completed after L
   seconds, and answers ``{"ids": [...], "created": [...]}`` (``time.time()`` of each);
@@ -14,13 +16,24 @@ commands on stdin, one a line, answering each with one JSON line on stdout:
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+ROOT = Path(__file__).resolve().parents[1]
 
 _WORDS = "lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor".split()
 
@@ -38,10 +51,33 @@ def region_text(index: int, chars: int) -> str:
     return (f"{index}: " + " ".join(words))[:chars].ljust(chars, ".")
 
 
-def _serve() -> int:
+class DelayedGets:
+    """ASGI wrapper: GETs of ``/v5.0/ocr/...`` answer ``delay`` seconds later."""
+
+    def __init__(self, app: App, delay: float) -> None:
+        self.app = app
+        self.delay = delay
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (
+            scope["type"] == "http"
+            and scope["method"] == "GET"
+            and str(scope["path"]).lower().startswith("/v5.0/ocr/")
+        ):
+            await asyncio.sleep(self.delay)
+        await self.app(scope, receive, send)
+
+
+def _serve(argv: list[str]) -> int:
     from ocr_notebook.emulator import Emulator
 
-    with Emulator(port=0) as emu:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.emulator_process")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds added to each GET")
+    args = parser.parse_args(argv)
+    emulator = Emulator(port=0)
+    if args.delay > 0:
+        emulator.app = DelayedGets(emulator.app, args.delay)  # type: ignore[assignment]
+    with emulator as emu:
         print(json.dumps({"base_url": emu.base_url, "token": emu.issue_token()}), flush=True)
         for line in sys.stdin:
             command: dict[str, Any] = json.loads(line)
@@ -68,19 +104,38 @@ class EmulatorProcess:
         token: A valid bearer token.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, delay: float = 0.0) -> None:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
+        self.delay = delay
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks.emulator_process"],
+            [sys.executable, "-m", "benchmarks.emulator_process", "--delay", str(delay)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=env,
+            cwd=ROOT,
         )
         hello = self._read()
         self.base_url: str = hello["base_url"]
         self.token: str = hello["token"]
         self.pid = self._proc.pid
+        self._settle()
+
+    def _settle(self, timeout: float = 15.0) -> None:
+        """Wait until GETs are answered promptly: the emulator loads Tesseract in each OCR
+        worker at start, which slows its first answers for a second or so."""
+        import httpx
+
+        url = f"{self.base_url}/v5.0/ocr/RecognizeRegions"
+        params = {"id": "00000000-0000-0000-0000-000000000000"}
+        headers = {"Authorization": f"Bearer {self.token}"}
+        deadline = time.monotonic() + timeout
+        fast = 0
+        with httpx.Client(headers=headers) as client:
+            while fast < 20 and time.monotonic() < deadline:
+                started = time.perf_counter()
+                client.get(url, params=params).raise_for_status()
+                fast = fast + 1 if time.perf_counter() - started < 0.01 else 0
 
     def _read(self) -> dict[str, Any]:
         assert self._proc.stdout is not None
@@ -134,4 +189,4 @@ class EmulatorProcess:
 
 
 if __name__ == "__main__":
-    sys.exit(_serve())
+    sys.exit(_serve(sys.argv[1:]))

@@ -36,6 +36,8 @@ from ._models import (
     TaskStatus,
 )
 from ._polling import AsyncPoller, Poller, PollEvent, PollPolicy
+from ._result_store import ResultStore
+from ._stored import clear_store
 from ._task_id import is_valid_task_id, validate_task_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -74,6 +76,7 @@ __all__ = [
     "RegionResult",
     "ResponseFormatError",
     "ResponseStatusCode",
+    "ResultStore",
     "Submission",
     "TaskError",
     "TaskFailedError",
@@ -82,6 +85,7 @@ __all__ = [
     "TransportError",
     "UnknownOperationError",
     "__version__",
+    "clear_store",
     "is_valid_task_id",
     "load_ipython_extension",
     "unload_ipython_extension",

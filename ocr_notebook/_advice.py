@@ -11,9 +11,11 @@ from __future__ import annotations
 from ._exceptions import (
     AuthenticationError,
     FetchCancelledError,
+    HTTPStatusError,
     OCRError,
     PollingTimeoutError,
     RateLimitError,
+    ResponseFormatError,
     TaskFailedError,
     TaskNotFoundError,
     TransportError,
@@ -71,6 +73,10 @@ def one_line(exc: BaseException, *, resume: str = "run %ocr_fetch {id}") -> str:
         line = (
             f"{exc.message} Check the network and %config OCRMagics.base_url, then {again} again."
         )
+    elif isinstance(exc, ResponseFormatError):
+        line = f"{exc.message} If it persists, check the base URL; {again} to retry."
+    elif isinstance(exc, HTTPStatusError):
+        line = f"{exc.message.rstrip('.')}: {again} to retry."
     elif isinstance(exc, OCRError):
         line = exc.message
     else:

@@ -550,8 +550,9 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     ipython.register_magics(magics)
     # `%config OCRMagics.x = y` finds configurables here (as jupysql does). IPython 9's
     # Magics.__init__ already appends itself; older versions do not.
-    if magics not in ipython.configurables:
-        ipython.configurables.append(magics)  # type: ignore[arg-type]  # typed too narrowly
+    configurables: list[Any] = ipython.configurables  # typed too narrowly by IPython
+    if magics not in configurables:
+        configurables.append(magics)
     from ._stored import register_store_magic
 
     register_store_magic(ipython)

@@ -7,7 +7,10 @@ pollers only fetch, report and sleep, with ``sleep`` and ``clock`` injected.
 
 Policy in one paragraph: the first GET goes out at once; after each non-terminal answer
 the next one waits ``first_delay * multiplier**(n-1)`` (capped at ``max_delay``), spread
-by ``±jitter`` and never shorter than the service's ``Retry-After``. Transient failures
+by ``±jitter`` and never shorter than the service's ``Retry-After``. The wait is also
+capped, jitter included, by ``max(latency_floor, latency_fraction * elapsed)``: a task
+that completes is seen at most ~10 % of the time already waited later (1 s early on),
+while no more GETs are made than a fixed 1 s loop plus the first quick ones. Transient failures
 (connection errors, timeouts, 429, 5xx) are retried after ``retry_delay * 2**(k-1)``
 (capped, jittered, ``Retry-After`` honoured), at most ``max_retries`` in a row. Past the
 deadline the last poll has been made at the deadline itself and
@@ -57,6 +60,7 @@ __all__ = [
     "decide_after_response",
     "is_transient",
     "jittered",
+    "poll_delay",
     "poll_many",
     "retry_delay",
     "terminal_error",
@@ -75,15 +79,26 @@ class PollPolicy:
         jitter: Relative spread of every delay (0.1 = ±10 %), so many clients desynchronize.
         max_retries: Transient failures in a row tolerated before the error is raised.
         retry_delay: Delay before the first retry of a transient failure; doubles each time.
+        latency_fraction: A wait never exceeds this fraction of the time since the first
+            GET (jitter included), so a result is in hand at most ~10 % later than it was
+            ready.
+        latency_floor: ...but that cap is never below this many seconds (nor below
+            ``first_delay``), so short tasks are not polled faster than about once a
+            second after the first quick polls. ``math.inf`` turns the cap off.
     """
 
+    # Defaults measured by `make bench` (benchmarks/latency.py): with this cap, tasks that
+    # complete after 0.5, 10 and 60 s are in hand within max(0.25 s, 10 % of T) using no
+    # more GETs than a fixed 1 s loop + 3; plain 1.5x backoff was up to 5 s late at 10 s.
     first_delay: float = 0.2
-    multiplier: float = 1.5
+    multiplier: float = 2.0
     max_delay: float = 5.0
     timeout: float = 600.0
     jitter: float = 0.1
     max_retries: int = 5
     retry_delay: float = 0.5
+    latency_fraction: float = 0.1
+    latency_floor: float = 1.0
 
     def __post_init__(self) -> None:
         checks = (
@@ -94,13 +109,16 @@ class PollPolicy:
             ("jitter", 0 <= self.jitter < 1),
             ("max_retries", self.max_retries >= 0),
             ("retry_delay", self.retry_delay >= 0),
+            ("latency_fraction", self.latency_fraction > 0),
+            ("latency_floor", self.latency_floor >= 0),
         )
         for name, ok in checks:
             if not ok:
                 raise ValueError(
                     f"PollPolicy.{name}={getattr(self, name)!r} is out of range: need "
                     "first_delay >= 0, multiplier >= 1, max_delay >= first_delay, timeout > 0, "
-                    "0 <= jitter < 1, max_retries >= 0, retry_delay >= 0."
+                    "0 <= jitter < 1, max_retries >= 0, retry_delay >= 0, "
+                    "latency_fraction > 0, latency_floor >= 0."
                 )
 
 
@@ -185,6 +203,16 @@ def backoff_delay(policy: PollPolicy, answered: int) -> float:
     ):
         return policy.max_delay
     return min(policy.max_delay, policy.first_delay * policy.multiplier**exponent)
+
+
+def poll_delay(policy: PollPolicy, answered: int, elapsed: float) -> float:
+    """Delay after the ``answered``-th non-terminal answer, ``elapsed`` s after the first GET.
+
+    The backoff, capped so that the jittered delay stays within
+    ``max(latency_floor, latency_fraction * elapsed)`` (but never below ``first_delay``).
+    """
+    cap = max(policy.latency_floor, policy.latency_fraction * elapsed) / (1.0 + policy.jitter)
+    return min(backoff_delay(policy, answered), max(cap, policy.first_delay))
 
 
 def retry_delay(policy: PollPolicy, failures: int) -> float:
@@ -286,7 +314,7 @@ def decide_after_response(
     if error is not None:
         return state, Fail(error)
     # Pending, Processing, or a status this version does not know: ask again later.
-    delay = jittered(backoff_delay(policy, state.polls), policy.jitter, u)
+    delay = jittered(poll_delay(policy, state.polls, now - state.started), policy.jitter, u)
     return _schedule(state, delay, response.retry_after, now)
 
 

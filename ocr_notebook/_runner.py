@@ -267,6 +267,9 @@ class FetchHandle:
         try:
             return self._future.result(timeout)
         except concurrent.futures.TimeoutError:
+            # PollingTimeoutError is a TimeoutError too: only a fetch still running is "not done".
+            if self._future.done():
+                raise
             raise TimeoutError(f"Fetch of {len(self.task_ids)} task(s) not done yet.") from None
 
     def exception(self) -> BaseException | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -18,8 +19,9 @@ import httpx
 from ocr_notebook import AsyncOCRClient, OCRClient, PollPolicy
 
 GUID = "b7162f77-bf10-407d-86de-ee255e422ca7"
-# Deterministic polling: no jitter, the documented defaults otherwise.
-NO_JITTER = PollPolicy(jitter=0.0)
+# Deterministic polling: no jitter, and the plain 1.5x backoff the scenarios were written
+# for (the default's latency cap is tested in test_polling.py).
+NO_JITTER = PollPolicy(jitter=0.0, multiplier=1.5, latency_floor=math.inf)
 
 
 class FakeClock:

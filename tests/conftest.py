@@ -37,11 +37,24 @@ def emulator() -> Iterator[Emulator]:
         yield emu
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def emulator_http(emulator: Emulator) -> Iterator[httpx.Client]:
-    """A raw httpx client for the session emulator, carrying a valid bearer token."""
+    """A raw httpx client for the session emulator, carrying a valid bearer token.
+
+    Session-wide because building an httpx client costs ~0.2 s (its TLS context). Do not
+    change its headers or cookies.
+    """
     import httpx
 
     headers = {"Authorization": f"Bearer {emulator.issue_token()}"}
     with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=30.0) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def emulator_anon(emulator: Emulator) -> Iterator[httpx.Client]:
+    """A raw httpx client for the session emulator with no credentials at all."""
+    import httpx
+
+    with httpx.Client(base_url=emulator.base_url, timeout=30.0) as client:
         yield client

@@ -150,14 +150,14 @@ def event(
 
 def run(shell: InteractiveShell, source: str) -> Any:
     """Run a cell like a user would (history on, so ``_`` and ``Out`` work); fail on error."""
-    result: ExecutionResult = shell.run_cell(source, store_history=True)
-    result.raise_error()
+    result: ExecutionResult = shell.run_cell(source, store_history=True)  # type: ignore[no-untyped-call]
+    result.raise_error()  # type: ignore[no-untyped-call]
     return result.result
 
 
 def run_error(shell: InteractiveShell, source: str) -> BaseException:
     """Run a cell that must fail; return its error."""
-    result: ExecutionResult = shell.run_cell(source, store_history=True)
+    result: ExecutionResult = shell.run_cell(source, store_history=True)  # type: ignore[no-untyped-call]
     assert result.error_in_exec is not None or result.error_before_exec is not None, (
         f"{source!r} did not fail"
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 import pytest
 from notebook_support import (
@@ -49,10 +50,18 @@ def _ids(badge: StatusBadge) -> set[str]:
 # -- Throttle (pure) ---------------------------------------------------------------------
 
 
+def _recorder(clock: FakeClock, drawn: list[float]) -> Callable[[], int]:
+    def redraw() -> int:
+        drawn.append(clock())
+        return 1  # one message sent
+
+    return redraw
+
+
 def test_throttle_draws_at_once_then_trails_the_last_change(clock: FakeClock) -> None:
     drawn: list[float] = []
     schedule = FakeScheduler(clock)
-    throttle = Throttle(lambda: drawn.append(clock()) or 1, rate=10, clock=clock, schedule=schedule)
+    throttle = Throttle(_recorder(clock, drawn), rate=10, clock=clock, schedule=schedule)
     throttle.request()  # t=0: drawn now
     clock.advance(0.03)
     throttle.request()  # inside the budget: scheduled for t=0.1
@@ -68,7 +77,7 @@ def test_throttle_draws_at_once_then_trails_the_last_change(clock: FakeClock) ->
 
 def test_throttle_without_scheduler_is_driven_by_ticks(clock: FakeClock) -> None:
     drawn: list[float] = []
-    throttle = Throttle(lambda: drawn.append(clock()) or 1, rate=10, clock=clock)
+    throttle = Throttle(_recorder(clock, drawn), rate=10, clock=clock)
     throttle.request()
     clock.advance(0.05)
     throttle.request()

@@ -7,6 +7,7 @@ delay, so nothing sleeps.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -246,7 +247,8 @@ def test_requests_on_the_wire(kind: str) -> None:
 def test_jitter_spreads_delays_within_bounds(kind: str) -> None:
     service = FakeService([PENDING] * 8 + [DONE])
     clock = FakeClock()
-    driver = mock_driver(kind, service, clock, poll_policy=PollPolicy(jitter=0.25))
+    policy = PollPolicy(jitter=0.25, multiplier=1.5, latency_floor=math.inf)
+    driver = mock_driver(kind, service, clock, poll_policy=policy)
     try:
         driver("wait", GUID)
     finally:

@@ -168,6 +168,14 @@ def test_an_upload_that_is_not_an_image_is_an_error_task(
             b'{"image": "aGVsbG8=", "settings": {"makeUpsampling": "yes"}}',
             "$.settings.makeUpsampling",
         ),
+        (
+            b'{"image": "aGVsbG8=", "settings": {"makeSkewCorrect": 1}}',
+            "$.settings.makeSkewCorrect",
+        ),
+        (b'{"image": "aGVsbG8=", "settings": {"language": "Klingon"}}', "$.settings.language"),
+        (b'{"image": "aGVsbG8=", "settings": {"language": 7}}', "$.settings.language"),
+        (b'{"image": "aGVsbG8=", "settings": {"dsrMode": "Fast"}}', "$.settings.dsrMode"),
+        (b'{"image": "aGVsbG8=", "settings": {"dsrConfidence": 3}}', "$.settings.dsrConfidence"),
     ],
 )
 def test_malformed_bodies_are_400_and_the_emulator_stays_up(

@@ -43,6 +43,7 @@ def magics(
     monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", TEST_CLIENT_ID)
     monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", TEST_CLIENT_SECRET)
     monkeypatch.delenv("ASPOSE_OCR_BASE_URL", raising=False)
+    monkeypatch.setenv("OCR_NOTEBOOK_STORE", "0")  # fetch from the service every time
     (instance,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
     run(shell, f"%config OCRMagics.base_url = {emulator.base_url!r}")
     run(shell, "%config OCRMagics.poll_interval = 0.05")

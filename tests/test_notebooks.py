@@ -40,6 +40,7 @@ def _jupyter_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("JUPYTER_RUNTIME_DIR", str(base / "runtime"))
         mp.setenv("IPYTHONDIR", str(base / "ipython"))
+        mp.setenv("OCR_NOTEBOOK_STORE_PATH", str(base / "results.sqlite3"))
         for name in ("ASPOSE_OCR_CLIENT_ID", "ASPOSE_OCR_CLIENT_SECRET", "ASPOSE_OCR_BASE_URL"):
             mp.delenv(name, raising=False)
         yield
@@ -54,7 +55,8 @@ def _execute(name: str) -> nbformat.NotebookNode:
         resources={"metadata": {"path": str(NOTEBOOKS)}},
     )
     client.execute()
-    return nb
+    executed: nbformat.NotebookNode = nb
+    return executed
 
 
 def _outputs(nb: nbformat.NotebookNode, cell_start: str) -> list[dict[str, Any]]:
@@ -113,6 +115,9 @@ def test_quickstart(emulator: Any) -> None:
     assert SAMPLE_TEXTS[0] in _outputs(nb, "await handle")[0]["data"]["text/plain"]
     pills = _badge_pills(nb)
     assert len(pills) == 3 and set(pills) == {"Completed"}
+    both = _outputs(nb, "with OCRClient(emu.base_url) as client:\n    more")
+    assert any(WIDGET_VIEW in o.get("data", {}) for o in both)  # one compact badge
+    assert SAMPLE_TEXTS[2] in both[-1]["data"]["text/plain"]
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
 
 

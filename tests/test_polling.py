@@ -31,11 +31,13 @@ from ocr_notebook._polling import (
     decide_after_response,
     is_transient,
     jittered,
+    poll_delay,
     retry_delay,
 )
 
 TASK = "b7162f77-bf10-407d-86de-ee255e422ca7"
-POLICY = PollPolicy(jitter=0.0)
+# The plain 1.5x backoff these tables were written for (no latency cap: it has its own tests).
+POLICY = PollPolicy(jitter=0.0, multiplier=1.5, latency_floor=math.inf)
 
 
 def result(status: str, messages: tuple[str, ...] = ()) -> OCRResult:
@@ -64,13 +66,47 @@ def state(
 def test_default_policy() -> None:
     assert PollPolicy() == PollPolicy(
         first_delay=0.2,
-        multiplier=1.5,
+        multiplier=2.0,
         max_delay=5.0,
         timeout=600.0,
         jitter=0.1,
         max_retries=5,
         retry_delay=0.5,
+        latency_fraction=0.1,
+        latency_floor=1.0,
     )
+
+
+@pytest.mark.parametrize(
+    ("answered", "elapsed", "delay"),
+    [
+        (1, 0.0, 0.2),  # the backoff while it is short
+        (3, 0.6, 0.8),
+        (4, 1.4, 1.0),  # capped at latency_floor: 1.6 would make a 1.4 s task 1.6 s late
+        (6, 9.0, 1.0),
+        (8, 30.0, 3.0),  # 10 % of the time waited
+        (9, 80.0, 5.0),  # max_delay still caps
+    ],
+)
+def test_latency_cap(answered: int, elapsed: float, delay: float) -> None:
+    policy = PollPolicy(jitter=0.0)
+    assert poll_delay(policy, answered, elapsed) == pytest.approx(delay)
+
+
+def test_latency_cap_includes_jitter_and_respects_first_delay() -> None:
+    # The cap holds for the jittered delay: 1.0 / 1.1 before the spread of ±10 %.
+    assert poll_delay(PollPolicy(), 10, 5.0) * 1.1 == pytest.approx(1.0)
+    # A user's slower first interval is kept, not overridden by the cap.
+    slow = PollPolicy(first_delay=4.0, max_delay=8.0, jitter=0.0)
+    assert poll_delay(slow, 1, 0.0) == 4.0
+    assert poll_delay(slow, 2, 4.0) == 4.0
+    assert poll_delay(slow, 2, 70.0) == 7.0
+
+
+def test_latency_cap_off_is_the_plain_backoff() -> None:
+    assert [poll_delay(POLICY, n, 1000.0) for n in range(1, 11)] == [
+        backoff_delay(POLICY, n) for n in range(1, 11)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -112,6 +148,8 @@ def test_jitter_bounds(u: float, factor: float) -> None:
         {"jitter": 1.0},
         {"max_retries": -1},
         {"retry_delay": -0.1},
+        {"latency_fraction": 0},
+        {"latency_floor": -1},
     ],
 )
 def test_policy_rejects_nonsense(kwargs: dict[str, float]) -> None:

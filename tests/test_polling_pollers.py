@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -28,7 +29,9 @@ from ocr_notebook import (
 from ocr_notebook._polling import PollResponse, async_poll_many, poll_many
 
 TASK = "b7162f77-bf10-407d-86de-ee255e422ca7"
-POLICY = PollPolicy(jitter=0.0)
+# The plain 1.5x backoff these schedules were written for (the latency cap is tested in
+# test_polling.py).
+POLICY = PollPolicy(jitter=0.0, multiplier=1.5, latency_floor=math.inf)
 
 
 def response(status: str, task: str = TASK) -> PollResponse:

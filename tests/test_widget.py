@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -154,11 +155,10 @@ def test_parse_task_ids() -> None:
 
 
 @pytest.fixture
-def shell(
-    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[InteractiveShell]:
+def shell(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
     monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", TEST_CLIENT_ID)
     monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", TEST_CLIENT_SECRET)
+    monkeypatch.setenv("OCR_NOTEBOOK_STORE", "0")  # fetch from the service every time
     ip = InteractiveShell.instance()
     run(ip, "%load_ext ocr_notebook")
     run(ip, f"%config OCRMagics.base_url = {emulator.base_url!r}")
@@ -175,13 +175,11 @@ def test_magic_widget_badge_passes_through_each_state(
     tid = emulator.inject_task(results=[("Text", "seen live")], latency=1.2)
     result = run(shell, f"%ocr_fetch {tid}")
     assert result.texts == ["seen live"]
-    (html_id,) = [
-        cid for cid, state in comms.opened.items() if tid in str(state.get("value", ""))
-    ]
+    (html_id,) = [cid for cid, state in comms.opened.items() if tid in str(state.get("value", ""))]
     statuses = pills([comms.opened[html_id]]) + pills(comms.for_model(html_id))
     assert statuses[0] == "Starting" and statuses[-1] == "Completed"
     assert statuses.index("Pending") < statuses.index("Processing")
-    assert all(a == b or (a, b) in _FORWARD for a, b in zip(statuses, statuses[1:]))
+    assert all(a == b or (a, b) in _FORWARD for a, b in itertools.pairwise(statuses))
 
 
 _FORWARD = {

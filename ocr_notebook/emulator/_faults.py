@@ -42,10 +42,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import http
 import json
 import threading
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Collection, Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
@@ -77,6 +78,9 @@ _OCR_BODY = frozenset({"missing-fields", "unknown-status", "unknown-code", "bad-
 _MAX_STALL = 120.0  # seconds; a stall never outlives this, whatever the plan says
 _STALL_STEP = 0.02  # how often a stall checks whether the server is stopping
 _LOG_SIZE = 1000
+# Distinct requests whose attempts are remembered; past this the memory starts afresh, so a
+# long-running emulator stays bounded (a retried request then draws as a first attempt).
+_MAX_TRACKED = 65536
 _PREFIX = "/v5.0/ocr/"
 _METHODS = frozenset({"GET", "POST", "DELETE", "PUT", "PATCH", "HEAD", "OPTIONS"})
 _HTML = b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1><p>upstream hiccup</p></body></html>"
@@ -112,7 +116,7 @@ class FaultRule:
     fault: str
     method: str | None = None
     operation: str | None = None
-    nth: frozenset[int] | None = None
+    nth: Collection[int] | None = None
     rate: float | None = None
     limit: int | None = None
     retry_after: float = 1.0
@@ -194,6 +198,7 @@ class FaultPlan:
     Attributes:
         served: How many times each fault was served (``Counter``: ``served["429"]``).
         requests: How many requests the plan has seen (faulted or not).
+        stalling: How many requests are being stalled right now.
 
     Example:
         >>> plan = FaultPlan.parse("get:429=0@0.05,get:502@0.02,seed=7")
@@ -210,6 +215,7 @@ class FaultPlan:
         self.requests = 0
         self.log: deque[Served] = deque(maxlen=_LOG_SIZE)
         self._revoked: set[str] = set()
+        self.stalling = 0
 
     @classmethod
     def parse(cls, spec: str) -> FaultPlan:
@@ -266,13 +272,18 @@ class FaultPlan:
         with self._lock:
             self.requests += 1
             attempt = self._attempts[key]
+            if attempt == 0 and len(self._attempts) >= _MAX_TRACKED:
+                self._attempts.clear()
             self._attempts[key] = attempt + 1
+            chosen: FaultRule | None = None
             for index, rule in enumerate(self.rules):
                 if not rule.matches(method, operation):
                     continue
                 state = self._states[index]
+                # Every rule counts the requests it targets, so "the 3rd GET" means just that
+                # even when an earlier rule answered the 1st.
                 state.matched += 1
-                if rule.limit is not None and state.fired >= rule.limit:
+                if chosen is not None or (rule.limit is not None and state.fired >= rule.limit):
                     continue
                 if rule.nth is not None:
                     fires = state.matched in rule.nth
@@ -282,14 +293,18 @@ class FaultPlan:
                     fires = True
                 if fires:
                     state.fired += 1
-                    return rule
-        return None
+                    chosen = rule
+        return chosen
 
     def record(self, rule: FaultRule, method: str, path: str) -> None:
         """Count a fault as served."""
         with self._lock:
             self.served[rule.fault] += 1
             self.log.append(Served(rule.fault, method, path))
+
+    def _stall_begins(self, delta: int) -> None:
+        with self._lock:
+            self.stalling += delta
 
     def revoke(self, token: str) -> None:
         """Refuse ``token`` from now on (as if it expired early)."""
@@ -359,9 +374,13 @@ def _bearer(scope: Scope) -> str | None:
 
 
 def _problem(status: int, detail: str, path: str) -> bytes:
+    try:
+        title = http.HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
     body = {
         "type": "about:blank",
-        "title": {429: "Too Many Requests", 401: "Unauthorized"}.get(status, "Injected fault"),
+        "title": title,
         "status": status,
         "detail": detail,
         "instance": path,
@@ -525,7 +544,7 @@ class FaultInjector:
             extra: tuple[tuple[bytes, bytes], ...] = ()
             if status in (429, 503):
                 extra = ((b"retry-after", _seconds_header(rule.retry_after)),)
-            detail = f"Injected fault: HTTP {status}."
+            detail = "Injected fault"
             await self._answer(send, status, _problem(status, detail, path), extra=extra)
             return
         if fault == "expired-token":
@@ -544,7 +563,11 @@ class FaultInjector:
             return
         if fault == "stall":
             plan.record(rule, method, path)
-            await self.pause(rule.stall)
+            plan._stall_begins(1)
+            try:
+                await self.pause(rule.stall)
+            finally:
+                plan._stall_begins(-1)
             await self.app(scope, receive, send)
             return
         captured = _Captured()

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._enums import DSR_CONFIDENCES, DSR_MODES, LANGUAGES, RESULT_TYPES, TABLE_RESULT_TYPES
 from ._operations import Operation
 
 __all__ = [
@@ -24,19 +25,6 @@ __all__ = [
     "parse_job",
 ]
 
-# Enum values as the spec spells them, looked up case-insensitively like the service's binder.
-RESULT_TYPES = (
-    "Text",
-    "Pdf",
-    "TextAndPdf",
-    "Hocr",
-    "TextAndHocr",
-    "PdfAndHocr",
-    "TextAndPdfAndHocr",
-    "ImagePNG",
-    "JSON",
-)
-TABLE_RESULT_TYPES = ("Text", "Excel", "Csv", "CsvAndExcel")
 _MAX_TTS_CHARS = 100_000
 
 
@@ -123,7 +111,9 @@ def _enum(value: Any, where: str, allowed: tuple[str, ...], default: str) -> str
         for name in allowed:
             if name.lower() == value.lower():
                 return name
-    raise BadRequest(where, f"{where} must be one of {', '.join(allowed)}.")
+    shown = ", ".join(allowed[:10]) + (", ..." if len(allowed) > 10 else "")
+    got = json.dumps(value)[:40]
+    raise BadRequest(where, f"{where} must be one of {shown} (got {got}).")
 
 
 def _regions(value: Any) -> tuple[Region, ...] | None:
@@ -149,20 +139,30 @@ def _regions(value: Any) -> tuple[Region, ...] | None:
     return tuple(regions)
 
 
+_BOOLEANS = (
+    "makeSkewCorrect",
+    "makeBinarization",
+    "makeSpellCheck",
+    "makeContrastCorrection",
+    "makeUpsampling",
+)
+
+
 def _settings(raw: dict[str, Any] | None) -> Settings:
     if raw is None:
         return Settings()
-    language = raw.get("language")
-    if language is not None and not isinstance(language, str):
-        raise BadRequest("$.settings.language", "$.settings.language must be a string.")
+    flags = {name: _bool(raw.get(name.lower()), f"$.settings.{name}", False) for name in _BOOLEANS}
+    # Accepted and checked like the service's binder does, but they change nothing here.
+    _enum(raw.get("dsrmode"), "$.settings.dsrMode", DSR_MODES, "Regions")
+    _enum(raw.get("dsrconfidence"), "$.settings.dsrConfidence", DSR_CONFIDENCES, "Default")
     return Settings(
-        language=language or "English",
+        language=_enum(raw.get("language"), "$.settings.language", LANGUAGES, "English"),
         rotate=_int(raw.get("rotate"), "$.settings.rotate"),
         result_type=_enum(raw.get("resulttype"), "$.settings.resultType", RESULT_TYPES, "Text"),
         result_type_table=_enum(
             raw.get("resulttypetable"), "$.settings.resultTypeTable", TABLE_RESULT_TYPES, "Csv"
         ),
-        make_upsampling=_bool(raw.get("makeupsampling"), "$.settings.makeUpsampling", False),
+        make_upsampling=flags["makeUpsampling"],
         regions=_regions(raw.get("regions")),
     )
 

@@ -274,6 +274,7 @@ class Emulator:
             timeout_keep_alive=30,
             server_header=False,
             date_header=False,
+            timeout_graceful_shutdown=3,
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

@@ -86,7 +86,9 @@ class Service:
 
         def record(done: Future[Outcome]) -> None:
             if not done.cancelled():
-                task.outcome = done.result()
+                outcome = done.result()
+                _encode_final(task, outcome)
+                task.outcome = outcome
 
         future.add_done_callback(record)
         self.store.add(task)
@@ -132,6 +134,7 @@ class Service:
             self.latency if latency is None else latency,
             outcome=outcome,
         )
+        _encode_final(task, outcome)
         self.store.add(task)
         return task.id
 
@@ -159,6 +162,13 @@ class Service:
             phase = Phase.PROCESSING
         status = phase.value
         return task.body(status, lambda: ocr_response(task.id, status, "NotReady", None))
+
+
+def _encode_final(task: Task, outcome: Outcome) -> None:
+    # Built here, on the worker (or the injecting) thread, so that no GET on the event loop
+    # pays for Base64 and JSON of a large result: every later GET sends these bytes as they are.
+    task.body("results", lambda: outcome_response(task.id, outcome))
+    task.body("status", lambda: outcome_response(task.id, outcome, with_results=False))
 
 
 async def _wait(future: Future[Outcome], timeout: float) -> None:

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import nbformat
 from playwright.sync_api import ConsoleMessage, Locator, Page
+from playwright.sync_api import Error as PlaywrightError
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Measured working flags for Debian's Chromium in a container (the notes); `--headless` comes
@@ -54,7 +55,7 @@ _START_TIMEOUT = 90.0
 
 def code(source: str, *, raises: bool = False) -> nbformat.NotebookNode:
     """A code cell; ``raises=True`` tags it ``raises-exception`` so Run All goes on after it."""
-    cell = nbformat.v4.new_code_cell(source)
+    cell: nbformat.NotebookNode = nbformat.v4.new_code_cell(source)
     if raises:
         cell.metadata["tags"] = ["raises-exception"]
     return cell
@@ -62,7 +63,8 @@ def code(source: str, *, raises: bool = False) -> nbformat.NotebookNode:
 
 def markdown(source: str) -> nbformat.NotebookNode:
     """A markdown cell."""
-    return nbformat.v4.new_markdown_cell(source)
+    cell: nbformat.NotebookNode = nbformat.v4.new_markdown_cell(source)
+    return cell
 
 
 @dataclass
@@ -121,7 +123,7 @@ class LabServer:
             "--allow-root",  # CI runs as root; JupyterLab refuses root without it
         ]
         with log.open("wb") as sink:
-            process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
+            process = subprocess.Popen(
                 cmd,
                 env=env,
                 cwd=root,
@@ -184,6 +186,15 @@ class LabServer:
         reply.raise_for_status()
         return str(reply.json()["id"])
 
+    def connections(self, path: str) -> int:
+        """Websocket connections to the kernels of ``path``'s sessions (a page counts one)."""
+        sessions = self._http.get("/api/sessions").json()
+        return sum(
+            int((s.get("kernel") or {}).get("connections", 0))
+            for s in sessions
+            if s.get("path") == path
+        )
+
     def delete_session(self, session_id: str) -> None:
         """Shut the session's kernel down (best effort: the kernel may be gone already)."""
         with contextlib.suppress(httpx.HTTPError):
@@ -220,6 +231,11 @@ def _stop_process(process: subprocess.Popen[bytes]) -> None:
             process.wait(timeout=15)
 
 
+def _accept_dialog(dialog: Locator) -> None:
+    with contextlib.suppress(PlaywrightError):  # it may close by itself meanwhile
+        dialog.locator(".jp-Dialog-button.jp-mod-accept").first.click(timeout=5_000)
+
+
 def _tail(log: Path, lines: int = 40) -> str:
     try:
         return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
@@ -229,7 +245,7 @@ def _tail(log: Path, lines: int = 40) -> str:
 
 @dataclass
 class NotebookPage:
-    """One notebook open in JupyterLab, with the console messages the page logged."""
+    """One notebook open in JupyterLab, with what the page logged and requested."""
 
     page: Page
     server: LabServer
@@ -239,7 +255,7 @@ class NotebookPage:
     requests: list[str] = field(default_factory=list)
 
     def open(self) -> None:
-        """Open the notebook and wait until its kernel is idle."""
+        """Open the notebook; return once the page is connected to its idle kernel."""
         # Playwright wraps handlers by setting an attribute: plain functions, not bound builtins.
         self.page.on("console", lambda message: self.console.append(message))
         self.page.on("pageerror", lambda exc: self.page_errors.append(str(exc)))
@@ -247,10 +263,23 @@ class NotebookPage:
         # /doc is JupyterLab's single-document mode: the same notebook panel and menus, without
         # the file browser, so screenshots show the notebook.
         self.page.goto(f"{self.server.url}/doc/tree/{self.path}?token={self.server.token}&reset")
-        self.page.wait_for_selector(
-            ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
-            timeout=60_000,
+        # Under load JupyterLab sometimes asks "Select Kernel" even though the session exists
+        # (the notes saw it on a first page load): accept the preselected Python 3 whenever it
+        # shows, and count the page ready only once it is connected to a kernel of this path.
+        dialog = self.page.locator(".jp-Dialog", has_text="Select Kernel")
+        self.page.add_locator_handler(dialog, _accept_dialog)
+        idle = self.page.locator(
+            ".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']"
         )
+        deadline = time.monotonic() + 90
+        while True:
+            if dialog.count():
+                _accept_dialog(dialog)
+            elif idle.count() and self.server.connections(self.path) > 0:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.path}: no kernel connected after 90 s")
+            self.page.wait_for_timeout(200)
 
     def run_all(self) -> None:
         """Run → Run All Cells, as a user does (queues every cell at once)."""

@@ -7,12 +7,14 @@ skipped with a loud reason, except under CI (``CI=true``), where that is a failu
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from ._lab import CHROMIUM, CHROMIUM_ARGS, LabServer, NotebookPage
 
@@ -55,26 +57,43 @@ def browser(chromium: Path) -> Iterator[Browser]:
             launched.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the item, so fixtures can tell that the test failed."""
+    report = yield
+    setattr(item, f"_report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
 def open_notebook(
-    lab_server: LabServer, browser: Browser
+    request: pytest.FixtureRequest, lab_server: LabServer, browser: Browser
 ) -> Iterator[Callable[[str], NotebookPage]]:
-    """Open a notebook (path relative to the server root) in a fresh page with its own kernel."""
-    contexts = []
+    """Open a notebook (path relative to the server root) in a fresh page with its own kernel.
+
+    When the test fails, the page is saved as ``build/screenshots/FAILED-<test>.png``.
+    """
+    opened: list[tuple[BrowserContext, NotebookPage]] = []
     sessions: list[str] = []
 
     def _open(path: str) -> NotebookPage:
         sessions.append(lab_server.new_session(path))
         context = browser.new_context(viewport={"width": 1280, "height": 1400})
-        contexts.append(context)
         notebook = NotebookPage(context.new_page(), lab_server, path)
+        opened.append((context, notebook))
         notebook.open()
         return notebook
 
     try:
         yield _open
     finally:
-        for context in contexts:
+        report = getattr(request.node, "_report_call", None)
+        for context, notebook in opened:
+            if report is not None and report.failed:
+                with contextlib.suppress(PlaywrightError):
+                    notebook.screenshot(f"FAILED-{request.node.name}")
             context.close()
         for session in sessions:
             lab_server.delete_session(session)

@@ -64,6 +64,9 @@ def test_hostile_results_render_as_inert_text(
     assert IMG in cards[1]
     assert "inert words" in cards[2]
     assert "end of hOCR" in cards[2]
+    hocr_card = area.locator(".ocrnb ol.rg > li").nth(2)
+    hocr_card.locator("summary", has_text="hOCR source").click()
+    assert HOCR in hocr_card.locator("details pre").inner_text()  # the markup, as text
     shown = area.inner_text()
     assert MESSAGE in shown
     assert WARNING in shown

@@ -13,14 +13,22 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["SAMPLE_FILE", "SAMPLE_REGIONS", "SAMPLE_SIZE", "render_sample", "sample_png"]
+__all__ = [
+    "SAMPLE_FILE",
+    "SAMPLE_REGIONS",
+    "SAMPLE_SIZE",
+    "SAMPLE_TEXTS",
+    "render_sample",
+    "sample_png",
+]
 
 SAMPLE_FILE = "sample.png"
 SAMPLE_SIZE = (1000, 320)  # width, height in pixels
 _FONT_SIZE = 32
 _LINE_HEIGHT = 70
 _TOP = 20
-_TEXTS = (
+#: The text of each region, top to bottom.
+SAMPLE_TEXTS: tuple[str, ...] = (
     "Aspose OCR Cloud emulator sample",
     "Invoice 2024-0042: total $1,234.56",
     "The quick brown fox jumps over the lazy dog.",
@@ -30,7 +38,7 @@ _TEXTS = (
 #: ``((x1, y1, x2, y2), text)`` per region: pixel corners as the API's ``rect`` takes them.
 SAMPLE_REGIONS: list[tuple[tuple[int, int, int, int], str]] = [
     ((20, _TOP + i * _LINE_HEIGHT, SAMPLE_SIZE[0] - 20, _TOP + (i + 1) * _LINE_HEIGHT), text)
-    for i, text in enumerate(_TEXTS)
+    for i, text in enumerate(SAMPLE_TEXTS)
 ]
 
 

@@ -1,0 +1,205 @@
+"""Figure 2, completion latency: how soon after a task completes is its result in hand.
+
+Tasks are injected with a latency T (Completed T seconds after injection). Three pollers
+start at once on their own copy of each task, every (T, poller, repeat) in its own thread,
+all concurrently (they are sleep-bound), so the 60 s case sets the wall time:
+
+* ours: ``OCRClient.wait`` with the default ``PollPolicy``;
+* the vendor CLI's schedule (``WaitTaskCompletion``, reference section 9): sleep
+  5 + n seconds (n = 1, 2, ...) before each ``GetTaskStatus``, then one GET of the result,
+  here with the vendor's Python SDK;
+* a fixed 1 s loop: GET the result, sleep 1 s, until Completed (vendor SDK).
+
+Added latency = the time the result is in hand (``time.time()``) minus the completion time
+(injection time in the emulator's process + T). Run as ``python -m benchmarks.latency``
+(it prints its measurements as JSON) so its threads share no GIL with other figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import math
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ocr_notebook import OCRClient, PollEvent
+
+from .emulator_process import EmulatorProcess
+from .table import Row, fmt_spread, spread
+
+__all__ = ["Measured", "latency_rows", "run_latency"]
+
+FIGURE = "2. Completion latency"
+VARIANTS = ("ours", "cli", "fixed")
+LABELS = {
+    "ours": "ours: OCRClient.wait (default PollPolicy)",
+    "cli": "vendor CLI schedule (sleep 5+n s, GetTaskStatus)",
+    "fixed": "fixed 1 s loop (vendor SDK GET)",
+}
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One poller on one task."""
+
+    t: float
+    variant: str
+    added: float  # seconds from completion to result in hand
+    gets: int  # GET requests made
+    elapsed: float  # seconds from the poller's start to result in hand
+
+
+Poll = Callable[[str, str, str], int]
+
+
+def _ours(base_url: str, token: str, task_id: str) -> int:
+    polls = 0
+
+    def count(event: PollEvent) -> None:
+        nonlocal polls
+        polls = event.polls
+
+    with OCRClient(base_url, token=token) as client:
+        result = client.wait(task_id, timeout=300, on_status=count)
+    assert result.texts, "no texts"
+    return polls
+
+
+def _sdk(base_url: str, token: str) -> Any:
+    import aspose_ocr_cloud as sdk
+
+    return sdk, sdk.ApiClient(sdk.Configuration(host=base_url, access_token=token))
+
+
+def _cli(base_url: str, token: str, task_id: str) -> int:
+    sdk, api_client = _sdk(base_url, token)
+    with api_client:
+        utilities = sdk.UtilitiesApi(api_client)
+        retries = 0
+        status = None
+        while retries <= 10 and status not in ("Completed", "Error"):
+            retries += 1
+            time.sleep(5 + retries)
+            status = utilities.get_task_status(id=task_id).task_status
+        response = sdk.RecognizeRegionsApi(api_client).get_recognize_regions(id=task_id)
+        texts = [base64.b64decode(r.data).decode("utf-8") for r in response.results]
+    assert texts, "no texts"
+    return retries + 1
+
+
+def _fixed(base_url: str, token: str, task_id: str) -> int:
+    sdk, api_client = _sdk(base_url, token)
+    gets = 0
+    with api_client:
+        api = sdk.RecognizeRegionsApi(api_client)
+        while True:
+            response = api.get_recognize_regions(id=task_id)
+            gets += 1
+            if response.task_status == "Completed":
+                texts = [base64.b64decode(r.data).decode("utf-8") for r in response.results]
+                break
+            time.sleep(1.0)
+    assert texts, "no texts"
+    return gets
+
+
+POLLERS: dict[str, Poll] = {"ours": _ours, "cli": _cli, "fixed": _fixed}
+
+
+def run_latency(ts: Sequence[float], repeats: int) -> list[Measured]:
+    """Every (T, poller, repeat) at once, each on its own task; returns one Measured each."""
+    out: list[Measured] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+    with EmulatorProcess() as emu:
+        # The SDK's first import is slow; do it before any clock starts.
+        with _sdk(emu.base_url, emu.token)[1]:
+            pass
+        jobs: list[tuple[float, str, str, float]] = []
+        for t in ts:
+            ids, created = emu.inject(len(VARIANTS) * repeats, regions=3, chars=50, latency=t)
+            for i, (task_id, born) in enumerate(zip(ids, created, strict=True)):
+                jobs.append((t, VARIANTS[i % len(VARIANTS)], task_id, born + t))
+
+        def work(t: float, variant: str, task_id: str, completes: float) -> None:
+            started = time.time()
+            try:
+                gets = POLLERS[variant](emu.base_url, emu.token, task_id)
+            except BaseException as exc:
+                with lock:
+                    errors.append(exc)
+                return
+            now = time.time()
+            with lock:
+                out.append(Measured(t, variant, now - completes, gets, now - started))
+
+        threads = [threading.Thread(target=work, args=job, daemon=True) for job in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(400)
+    if errors:
+        raise RuntimeError(f"{len(errors)} pollers failed; first: {errors[0]!r}")
+    return out
+
+
+def latency_rows(measured: Sequence[Measured]) -> list[Row]:
+    """Table rows: per T and poller, added latency and GETs; ours judged by the target."""
+    rows: list[Row] = []
+    for t in sorted({m.t for m in measured}):
+        budget = max(0.25, 0.1 * t)
+        fixed_gets = [m.gets for m in measured if m.t == t and m.variant == "fixed"]
+        for variant in VARIANTS:
+            ms = [m for m in measured if m.t == t and m.variant == variant]
+            if not ms:
+                continue
+            added = spread([m.added for m in ms])
+            gets = spread([float(m.gets) for m in ms])
+            ratio = target = ""
+            met: bool | None = None
+            if variant == "ours":
+                # What a fixed 1 s loop makes in the time ours took: one GET at 0, 1, 2, ...
+                allowed = [math.floor(m.elapsed) + 1 + 3 for m in ms]
+                worst = max(m.gets - a for m, a in zip(ms, allowed, strict=True))
+                ok_latency = added.median <= budget
+                ok_gets = worst <= 0
+                met = ok_latency and ok_gets
+                target = f"<= {budget:.2f} s; GETs <= 1 s loop + 3 ({min(allowed)}-{max(allowed)})"
+                ratio = (
+                    f"{added.median / budget:.2f}x budget; GETs {worst:+d} vs allowed"
+                    + (f"; fixed loop made {spread(fixed_gets).median:.0f}" if fixed_gets else "")
+                )
+            rows.append(
+                Row(
+                    FIGURE,
+                    f"T = {t:g} s",
+                    LABELS[variant],
+                    f"+{added.median:.2f} s, {gets.median:.0f} GETs",
+                    fmt_spread(added, "s") + (f"; GETs {gets.low:.0f}-{gets.high:.0f}"),
+                    ratio,
+                    target,
+                    met,
+                )
+            )
+    return rows
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.latency")
+    parser.add_argument("--t", type=float, nargs="+", default=[0.5, 2.0, 10.0, 60.0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    measured = run_latency(args.t, args.repeats)
+    json.dump([asdict(m) for m in measured], sys.stdout)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Figure 3, rendering: ``OCRResult._repr_mimebundle_`` of small, large and huge results."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from ocr_notebook import OCRResult, RegionResult, ResponseStatusCode, TaskStatus
+
+from .emulator_process import region_text
+from .table import Row, fmt_spread, spread
+
+__all__ = ["run_render"]
+
+FIGURE = "3. Rendering"
+
+
+def _result(texts: list[str]) -> OCRResult:
+    regions = tuple(
+        RegionResult(index=i, type="Text", data=text.encode("utf-8"))
+        for i, text in enumerate(texts)
+    )
+    return OCRResult(
+        id=str(uuid.uuid4()),
+        status=TaskStatus.COMPLETED,
+        response_status_code=ResponseStatusCode.OK,
+        regions=regions,
+    )
+
+
+def _time(result: OCRResult, repeats: int) -> tuple[list[float], dict[str, str]]:
+    bundle = result._repr_mimebundle_()  # warm-up: the renderer's lazy import is figure 4's
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        bundle = result._repr_mimebundle_()
+        times.append(time.perf_counter() - started)
+    return times, bundle
+
+
+def run_render(repeats: int, *, huge_mb: float = 5.0) -> list[Row]:
+    """Time the bundle of 1, 100 and 1,000 regions of 200 characters, and one huge region."""
+    rows: list[Row] = []
+    for count in (1, 100, 1000):
+        result = _result([region_text(i, 200) for i in range(count)])
+        times, bundle = _time(result, repeats)
+        html = len(bundle["text/html"].encode("utf-8"))
+        s = spread([t * 1000 for t in times])
+        target, met = "", None
+        if count == 1000:
+            target = "< 50 ms and < 300 KB HTML"
+            met = s.median < 50 and html < 300_000
+        rows.append(
+            Row(
+                FIGURE,
+                f"{count:,} region{'s' if count > 1 else ''} x 200 chars",
+                "OCRResult._repr_mimebundle_",
+                f"{s.median:.1f} ms, {html / 1000:.1f} KB HTML",
+                fmt_spread(s, "ms", 1),
+                f"{s.median / 50:.2f}x time budget; {html / 300_000:.2f}x size budget"
+                if count == 1000
+                else "",
+                target,
+                met,
+            )
+        )
+    size = int(huge_mb * 1_000_000)
+    line = "The quick brown fox jumps over the lazy dog. <b>&amp;</b> 0123456789\n"
+    text = (line * (size // len(line) + 1))[:size]
+    result = _result([text])
+    times, bundle = _time(result, repeats)
+    html = bundle["text/html"]
+    plain = bundle["text/plain"]
+    s = spread([t * 1000 for t in times])
+    # "A way to see the rest": the footer names where the full text is.
+    pointer = "result.regions[0].text" in html
+    rows.append(
+        Row(
+            FIGURE,
+            f"1 region of {huge_mb:g} MB text",
+            "OCRResult._repr_mimebundle_",
+            f"{s.median:.1f} ms, {len(html.encode('utf-8')) / 1000:.1f} KB HTML, "
+            f"{len(plain) / 1000:.1f} KB text",
+            fmt_spread(s, "ms", 1),
+            f"{s.median / 100:.2f}x time budget; footer points to the full text: "
+            f"{'yes' if pointer else 'no'}",
+            "< 100 ms, truncated with a way to see the rest",
+            s.median < 100 and pointer and len(html) < size,
+        )
+    )
+    return rows
