@@ -4,8 +4,9 @@ The CLI cannot inject tasks, so this helper starts ``Emulator`` itself and reads
 commands on stdin, one a line, answering each with one JSON line on stdout:
 
 * at start it prints ``{"base_url", "token"}``;
-* with ``--delay SECONDS`` every GET of a task first waits that long, as a service across
-  a network would (requests overlap: the wait is ``asyncio.sleep``, not a lock);
+* with ``--delay SECONDS`` every GET of a RecognizeRegions task waits that long before it
+  is answered, as a service across a network would (the emulator's own ``stall`` fault:
+  an ``asyncio.sleep``, so requests still overlap);
 * ``{"op": "inject", "count": N, "regions": R, "chars": C, "latency": L}`` injects N
   Completed RecognizeRegions tasks of R Text regions of C characters, Completed after L
   seconds, and answers ``{"ids": [...], "created": [...]}`` (``time.time()`` of each);
@@ -17,21 +18,14 @@ commands on stdin, one a line, answering each with one JSON line on stdout:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-
-Scope = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -51,33 +45,14 @@ def region_text(index: int, chars: int) -> str:
     return (f"{index}: " + " ".join(words))[:chars].ljust(chars, ".")
 
 
-class DelayedGets:
-    """ASGI wrapper: GETs of ``/v5.0/ocr/...`` answer ``delay`` seconds later."""
-
-    def __init__(self, app: App, delay: float) -> None:
-        self.app = app
-        self.delay = delay
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (
-            scope["type"] == "http"
-            and scope["method"] == "GET"
-            and str(scope["path"]).lower().startswith("/v5.0/ocr/")
-        ):
-            await asyncio.sleep(self.delay)
-        await self.app(scope, receive, send)
-
-
 def _serve(argv: list[str]) -> int:
     from ocr_notebook.emulator import Emulator
 
     parser = argparse.ArgumentParser(prog="python -m benchmarks.emulator_process")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds added to each GET")
     args = parser.parse_args(argv)
-    emulator = Emulator(port=0)
-    if args.delay > 0:
-        emulator.app = DelayedGets(emulator.app, args.delay)  # type: ignore[assignment]
-    with emulator as emu:
+    faults = f"get/RecognizeRegions:stall={args.delay!r}" if args.delay > 0 else None
+    with Emulator(port=0, faults=faults) as emu:
         print(json.dumps({"base_url": emu.base_url, "token": emu.issue_token()}), flush=True)
         for line in sys.stdin:
             command: dict[str, Any] = json.loads(line)
@@ -132,10 +107,11 @@ class EmulatorProcess:
         deadline = time.monotonic() + timeout
         fast = 0
         with httpx.Client(headers=headers) as client:
-            while fast < 20 and time.monotonic() < deadline:
+            while fast < 10 and time.monotonic() < deadline:
                 started = time.perf_counter()
                 client.get(url, params=params).raise_for_status()
-                fast = fast + 1 if time.perf_counter() - started < 0.01 else 0
+                prompt = time.perf_counter() - started < self.delay * 1.5 + 0.01
+                fast = fast + 1 if prompt else 0
 
     def _read(self) -> dict[str, Any]:
         assert self._proc.stdout is not None

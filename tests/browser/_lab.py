@@ -26,7 +26,8 @@ import nbformat
 from playwright.sync_api import ConsoleMessage, Locator, Page
 from playwright.sync_api import Error as PlaywrightError
 
-CHROMIUM = Path("/usr/bin/chromium")
+# Debian's package; another path (e.g. a distribution's chromium-browser) through the variable.
+CHROMIUM = Path(os.environ.get("OCR_NOTEBOOK_CHROMIUM", "/usr/bin/chromium"))
 # Measured working flags for Debian's Chromium in a container (the notes); `--headless` comes
 # from Playwright's `headless=True`.
 CHROMIUM_ARGS = (

@@ -1,4 +1,8 @@
-"""Fixtures of the browser suite: one JupyterLab server and one Chromium for the whole session.
+"""Fixtures of the browser suite: one JupyterLab server and one Chromium for the whole suite.
+
+Both are package-scoped: they stop when this folder's tests are done, because a live sync
+Playwright keeps an event loop running in the main thread, where the rest of the suite's
+``asyncio.run`` would then fail.
 
 Chromium is Debian's (``make system-deps`` installs it); Playwright drives it through
 ``executable_path``: ``playwright install`` is never used. Where Chromium is absent the suite is
@@ -20,11 +24,12 @@ from ._lab import CHROMIUM, CHROMIUM_ARGS, LabServer, NotebookPage
 
 _MISSING = (
     f"BROWSER TESTS NOT RUN: Chromium is missing at {CHROMIUM}. "
-    "Install it with `make system-deps` (apt-get install chromium fonts-dejavu-core)."
+    "Install it with `make system-deps` (apt-get install chromium fonts-dejavu-core), "
+    "or point OCR_NOTEBOOK_CHROMIUM at a Chromium executable."
 )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium() -> Path:
     """The Chromium executable; skip (or fail under CI) when it is absent."""
     if CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK):
@@ -34,7 +39,7 @@ def chromium() -> Path:
     pytest.skip(_MISSING)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """A JupyterLab server on 127.0.0.1 with a random port and token, stopped at the end."""
     server = LabServer.start(tmp_path_factory.mktemp("jupyterlab"))
@@ -44,7 +49,7 @@ def lab_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iter
         server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(chromium: Path) -> Iterator[Browser]:
     """Headless Debian Chromium driven by Playwright."""
     with sync_playwright() as playwright:
