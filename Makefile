@@ -49,5 +49,9 @@ pytest: $(STAMP) system-deps
 
 test: lint typecheck pytest
 
+# Performance figures of issue 6 against the emulator (a few minutes): benchmarks/results.md.
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks
+
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache

@@ -77,7 +77,8 @@ def recording() -> Iterator[Recorder]:
 
     recorder = Recorder()
     original = comm.create_comm
-    comm.create_comm = lambda **kwargs: RecordingComm(recorder, **kwargs)
+    # A stand-in, not a BaseComm subclass: ipywidgets only calls the methods it defines.
+    comm.create_comm = lambda **kwargs: RecordingComm(recorder, **kwargs)  # type: ignore[assignment]
     try:
         yield recorder
     finally:
@@ -160,8 +161,18 @@ def run_badge(tasks: int, repeats: int, *, latency: float = 3.0) -> list[Row]:
     """Figure 5: one fastest-polled task, then ``tasks`` tasks, blocking and on a loop."""
     cases: list[tuple[str, str, Callable[[EmulatorProcess, list[str]], Traffic], int]] = [
         ("1 task, fastest interval", "%ocr_fetch (blocking)", _blocking, 1),
-        (f"{tasks:,} tasks, fastest interval", "%ocr_fetch id1 id2 ... (blocking)", _blocking, tasks),
-        (f"{tasks:,} tasks, fastest interval", "--background / OCRFetchWidget (loop)", _on_loop, tasks),
+        (
+            f"{tasks:,} tasks, fastest interval",
+            "%ocr_fetch id1 id2 ... (blocking)",
+            _blocking,
+            tasks,
+        ),
+        (
+            f"{tasks:,} tasks, fastest interval",
+            "--background / OCRFetchWidget (loop)",
+            _on_loop,
+            tasks,
+        ),
     ]
     rows: list[Row] = []
     with EmulatorProcess() as emu:

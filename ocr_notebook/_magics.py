@@ -24,7 +24,6 @@ from ._advice import one_line
 from ._config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
 from ._exceptions import MissingCredentialsError, OCRError
 from ._polling import PollPolicy
-from ._render import set_display_limit
 from ._task_id import validate_task_id
 
 if TYPE_CHECKING:
@@ -44,6 +43,7 @@ __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
 CredentialPrompt = Callable[[str | None], tuple[str, str]]
 
 _DEFAULTS = PollPolicy()
+_DISPLAY_LIMIT = 50  # the renderer's own default (``_render.DEFAULTS``)
 _Magic = Callable[[Any, str], Any]
 _Decorator = Callable[[_Magic], _Magic]
 
@@ -63,6 +63,12 @@ def _line_magic(func: _Magic) -> _Magic:
 
 def parse_argstring(magic: Callable[..., Any], line: str) -> Any:
     return _margs.parse_argstring(magic, line)  # type: ignore[no-untyped-call]
+
+
+def _set_display_limit(limit: int | None) -> None:
+    from ._render import set_display_limit
+
+    set_display_limit(limit)
 
 
 def _display(obj: object) -> None:
@@ -103,7 +109,7 @@ class OCRMagics(Magics):
         _DEFAULTS.max_delay, help="Longest interval between two polls, in seconds."
     ).tag(config=True)
     display_limit = Int(
-        50,
+        _DISPLAY_LIMIT,
         allow_none=True,
         help="Regions shown in a rich result display (None: all). Applies to every OCRResult.",
     ).tag(config=True)
@@ -143,7 +149,10 @@ class OCRMagics(Magics):
         self._credentials: tuple[str, str] | None = None
         #: Test hook: called after every poll response of a blocking fetch (worker thread).
         self.on_event: Callable[[PollEvent], None] | None = None
-        set_display_limit(self.display_limit)
+        if self.display_limit != _DISPLAY_LIMIT:
+            # Configured before loading (a profile, `%config` then `%reload_ext`). The
+            # renderer is imported only when needed: it is not cheap, and loading should be.
+            _set_display_limit(self.display_limit)
 
     # -- configuration ------------------------------------------------------------------
 
@@ -166,7 +175,7 @@ class OCRMagics(Magics):
 
     @observe("display_limit")
     def _display_limit_changed(self, change: Any) -> None:
-        set_display_limit(change["new"])
+        _set_display_limit(change["new"])
 
     def _badge_mode(self) -> Literal["auto", "widget", "text"]:
         return cast('Literal["auto", "widget", "text"]', self.badge)

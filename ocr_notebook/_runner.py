@@ -108,6 +108,7 @@ def fetch_blocking(
         api: The operation.
         timeout: Deadline per task in seconds (None: the client's policy).
         badge: The badge to draw.
+        concurrency: Requests in flight at most when there are several ids.
         on_event: Called after every poll response in the worker thread (a test hook).
         cancel: Set it to stop polling from another thread (the thread fallback's cancel).
         tick: Seconds between redraw checks.

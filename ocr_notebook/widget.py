@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import re
 import sys
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -396,7 +395,6 @@ class TextBadge(_BadgeCore):
         self._stream = stream
         self._last_line = ""
         self._init_core(task_ids, clock, rate)
-        self._lines_lock = threading.Lock()
 
     @property
     def text(self) -> str:

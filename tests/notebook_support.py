@@ -76,6 +76,16 @@ class CommRecorder:
         """The state updates sent to one widget model, in order."""
         return [m.state for m in self.sent if m.comm_id == model_id]
 
+    def max_in_window(self, model_ids: set[str], window: float = 1.0) -> int:
+        """The most messages sent to ``model_ids`` in any ``window`` seconds (sliding)."""
+        times = sorted(m.at for m in self.sent if m.comm_id in model_ids)
+        best = start = 0
+        for end, at in enumerate(times):
+            while at - times[start] >= window - 1e-9:
+                start += 1
+            best = max(best, end - start + 1)
+        return best
+
     def per_second(self, model_ids: set[str]) -> dict[int, int]:
         """Messages sent to ``model_ids`` per whole second of the fake clock."""
         counts: dict[int, int] = {}

@@ -6,6 +6,8 @@ import _thread
 import asyncio
 import logging
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -495,3 +497,18 @@ def test_unload_removes_the_magic_and_the_configurable(shell: InteractiveShell) 
     finally:
         run(shell, "%load_ext ocr_notebook")
     assert "ocr_fetch" in shell.magics_manager.magics["line"]
+
+
+def test_loading_the_extension_stays_light() -> None:
+    """`%load_ext` imports neither ipywidgets nor the renderer: they come with the first fetch."""
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.instance().run_cell('%load_ext ocr_notebook').raise_error()\n"
+        "print(sorted(m for m in ('ipywidgets', 'ocr_notebook._render', 'ocr_notebook.widget',"
+        " 'pandas', 'PIL') if m in sys.modules))\n"
+    )
+    out = subprocess.run(  # a fresh interpreter: this one has imported everything already
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]", out.stdout + out.stderr

@@ -166,44 +166,95 @@ def test_real_service_notebook_with_credentials(
     assert TEST_CLIENT_SECRET not in saved.read_text("utf-8")  # never saved into the notebook
 
 
-def test_quickstart_run_all_gets_a_reply_for_every_cell() -> None:
-    """JupyterLab's Run All: every execute_request queued at once, then the replies read."""
+@pytest.fixture(scope="module")
+def kernel() -> Iterator[tuple[Any, Any]]:
+    """One real kernel shared by the tests below (kernels are slow to start)."""
     from jupyter_client.manager import start_new_kernel
 
-    nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
-    sources = [c.source for c in nb.cells if c.cell_type == "code"]
     km, kc = start_new_kernel(kernel_name="python3", cwd=str(NOTEBOOKS))
     try:
-        msg_ids = [kc.execute(source) for source in sources]  # all before reading any reply
-        replies: dict[str, dict[str, Any]] = {}
-        deadline = time.monotonic() + 120
-        while len(replies) < len(msg_ids) and time.monotonic() < deadline:
-            try:
-                reply = kc.get_shell_msg(timeout=1)
-            except queue.Empty:
-                continue
-            parent = reply["parent_header"].get("msg_id")
-            if parent in msg_ids:  # not a late kernel_info reply from the start-up
-                replies[parent] = reply["content"]
-        missing = [sources[i] for i, m in enumerate(msg_ids) if m not in replies]
-        assert not missing, f"cells dropped without a reply: {missing}"
-        failed = {
-            sources[i]: replies[m].get("evalue")
-            for i, m in enumerate(msg_ids)
-            if replies[m]["status"] != "ok"
-        }
-        assert not failed, failed
-        # The fetch cell's output arrived on iopub with its widget view and texts.
-        fetch_id = msg_ids[sources.index("%ocr_fetch $task_id -o result")]
-        seen = ""
-        while True:
-            try:
-                msg = kc.get_iopub_msg(timeout=0.5)
-            except queue.Empty:
-                break
-            if msg["parent_header"].get("msg_id") == fetch_id:
-                seen += json.dumps(msg["content"])
-        assert WIDGET_VIEW in seen and json.dumps(SAMPLE_TEXTS[2])[1:-1] in seen
+        yield km, kc
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
+
+
+def _iopub_of(kc: Any, msg_id: str) -> list[dict[str, Any]]:
+    """The iopub messages of one request still queued (read until the queue is quiet)."""
+    messages: list[dict[str, Any]] = []
+    while True:
+        try:
+            msg = kc.get_iopub_msg(timeout=0.5)
+        except queue.Empty:
+            return messages
+        if msg["parent_header"].get("msg_id") == msg_id:
+            messages.append(msg)
+
+
+def test_quickstart_run_all_gets_a_reply_for_every_cell(kernel: tuple[Any, Any]) -> None:
+    """JupyterLab's Run All: every execute_request queued at once, then the replies read."""
+    _km, kc = kernel
+    nb = nbformat.read(NOTEBOOKS / "quickstart.ipynb", as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    msg_ids = [kc.execute(source) for source in sources]  # all before reading any reply
+    replies: dict[str, dict[str, Any]] = {}
+    deadline = time.monotonic() + 120
+    while len(replies) < len(msg_ids) and time.monotonic() < deadline:
+        try:
+            reply = kc.get_shell_msg(timeout=1)
+        except queue.Empty:
+            continue
+        parent = reply["parent_header"].get("msg_id")
+        if parent in msg_ids:  # not a late kernel_info reply from the start-up
+            replies[parent] = reply["content"]
+    missing = [sources[i] for i, m in enumerate(msg_ids) if m not in replies]
+    assert not missing, f"cells dropped without a reply: {missing}"
+    failed = {
+        sources[i]: replies[m].get("evalue")
+        for i, m in enumerate(msg_ids)
+        if replies[m]["status"] != "ok"
+    }
+    assert not failed, failed
+    # The fetch cell's output arrived on iopub with its widget view and texts.
+    fetch_id = msg_ids[sources.index("%ocr_fetch $task_id -o result")]
+    seen = json.dumps([m["content"] for m in _iopub_of(kc, fetch_id)])
+    assert WIDGET_VIEW in seen and json.dumps(SAMPLE_TEXTS[2])[1:-1] in seen
+
+
+def test_interrupting_the_kernel_cancels_a_fetch_in_one_line(kernel: tuple[Any, Any]) -> None:
+    """The kernel's stop button (SIGINT) during a blocking fetch of a task that never ends."""
+    km, kc = kernel
+    setup = (
+        "import os\n"
+        "from ocr_notebook.emulator import Emulator\n"
+        "stuck_emu = Emulator(port=0).start()\n"
+        "os.environ['ASPOSE_OCR_CLIENT_ID'] = stuck_emu.client_id\n"
+        "os.environ['ASPOSE_OCR_CLIENT_SECRET'] = stuck_emu.client_secret\n"
+        "%load_ext ocr_notebook\n"
+        "%config OCRMagics.base_url = stuck_emu.base_url\n"
+        "stuck = stuck_emu.inject_task(status='Pending')\n"
+    )
+    assert kc.execute_interactive(setup, timeout=60)["content"]["status"] == "ok"
+    msg_id = kc.execute("%ocr_fetch $stuck")
+    seen: list[dict[str, Any]] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # interrupt once the badge shows the task polling
+        try:
+            msg = kc.get_iopub_msg(timeout=0.5)
+        except queue.Empty:
+            continue
+        if msg["parent_header"].get("msg_id") == msg_id:
+            seen.append(msg)
+            if msg["msg_type"] == "comm_msg" and "Pending" in json.dumps(msg["content"]):
+                km.interrupt_kernel()
+                break
+    reply = kc.get_shell_msg(timeout=30)["content"]
+    seen += _iopub_of(kc, msg_id)
+    assert (reply["status"], reply["ename"], reply["traceback"]) == ("error", "UsageError", [])
+    assert reply["evalue"].startswith("Fetch interrupted; the task goes on on the service")
+    streams = [m["content"]["text"] for m in seen if m["msg_type"] == "stream"]
+    assert streams == [f"UsageError: {reply['evalue']}\n"]  # one line, no traceback wall
+    assert not [m for m in seen if m["msg_type"] == "error"]
+    cancelled = [m for m in seen if "Cancelled" in json.dumps(m["content"])]
+    assert {m["msg_type"] for m in cancelled} >= {"comm_msg", "update_display_data"}
+    kc.execute_interactive("stuck_emu.stop()", timeout=30)

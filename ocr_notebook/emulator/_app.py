@@ -36,6 +36,8 @@ __all__ = ["EmulatorApp"]
 _log = logging.getLogger("ocr_notebook.emulator")
 
 _PREFIX = "/v5.0/ocr/"
+# Read at call time, so a test can lower it.
+_MAX_BODY = 128 * 1024 * 1024  # a generous page scan in Base64; refuses unbounded uploads
 _OFFLOAD_BODY = 256 * 1024  # JSON bigger than this is parsed off the event loop
 
 
@@ -108,7 +110,7 @@ class EmulatorApp:
             return problem_reply(
                 405, f"This deprecated endpoint takes {route.method}.", scope["path"]
             )
-        body = await read_body(receive) if route.method == "POST" else b""
+        body = await read_body(receive, _MAX_BODY) if route.method == "POST" else b""
         denied = self._unauthorized(scope, None)
         if denied is not None:
             return denied
@@ -141,7 +143,7 @@ class EmulatorApp:
         return None
 
     async def _token(self, scope: Scope, receive: Receive) -> Reply:
-        body = await read_body(receive)
+        body = await read_body(receive, _MAX_BODY)
         if body is None:
             return problem_reply(413, "The token request is too large.", scope["path"])
         fields = form_fields(header(scope, b"content-type") or b"", body)
@@ -169,7 +171,7 @@ class EmulatorApp:
 
     async def _post(self, scope: Scope, receive: Receive, operation: Operation) -> Reply:
         # Read the body even when refusing, so the connection stays usable for the next request.
-        body = await read_body(receive)
+        body = await read_body(receive, _MAX_BODY)
         denied = self._unauthorized(scope, operation)
         if denied is not None:
             return denied

@@ -38,7 +38,6 @@ Send = Callable[[Message], Awaitable[None]]
 JSON = b"application/json; charset=utf-8"
 PROBLEM = b"application/problem+json; charset=utf-8"
 TEXT = b"text/plain; charset=utf-8"
-_MAX_BODY = 128 * 1024 * 1024  # a generous page scan in Base64; refuses unbounded uploads
 
 
 class Reply:
@@ -84,8 +83,8 @@ def task_id_param(scope: Scope) -> str | None:
     return None
 
 
-async def read_body(receive: Receive) -> bytes | None:
-    """The request body, or None if it is larger than the emulator accepts."""
+async def read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request body, or None if it is longer than ``limit`` bytes."""
     chunks = []
     size = 0
     while True:
@@ -94,7 +93,7 @@ async def read_body(receive: Receive) -> bytes | None:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > _MAX_BODY:
+        if size > limit:
             return None
         chunks.append(chunk)
         if not message.get("more_body", False):
