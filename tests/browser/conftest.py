@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from ._lab import CHROMIUM, CHROMIUM_ARGS, LabServer, NotebookPage
+from ._lab import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, LabServer, NotebookPage
 
 _MISSING = (
     f"BROWSER TESTS NOT RUN: Chromium is missing at {CHROMIUM}. "
@@ -42,6 +42,8 @@ def chromium() -> Path:
 @pytest.fixture(scope="package")
 def lab_server(chromium: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabServer]:
     """A JupyterLab server on 127.0.0.1 with a random port and token, stopped at the end."""
+    for stale in SCREENSHOTS.glob("FAILED-*.png"):  # from an earlier run
+        stale.unlink()
     server = LabServer.start(tmp_path_factory.mktemp("jupyterlab"))
     try:
         yield server
