@@ -42,7 +42,7 @@ system-deps:
 	else echo "*** $(CHROMIUM) missing and no root: run 'sudo apt-get install $(APT_PKGS)' for the browser tests"; exit 0; fi; \
 	echo "Installing $(APT_PKGS) with apt-get"; \
 	$$SUDO apt-get update -q && \
-	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q --no-install-recommends $(APT_PKGS)
+	DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q $(APT_PKGS)
 
 pytest: $(STAMP) system-deps
 	$(BIN)/python -m pytest

@@ -11,8 +11,11 @@ all concurrently (they are sleep-bound), so the 60 s case sets the wall time:
 * a fixed 1 s loop: GET the result, sleep 1 s, until Completed (vendor SDK).
 
 Added latency = the time the result is in hand (``time.time()``) minus the completion time
-(injection time in the emulator's process + T). Run as ``python -m benchmarks.latency``
-(it prints its measurements as JSON) so its threads share no GIL with other figures.
+(injection time in the emulator's process + T). The repeats of one T spread its tasks over
+T +- 5 % (0.95 T, 0.975 T, ... 1.05 T): a task never completes at an exact multiple of a
+poller's interval, and a fixed 1 s loop polled at 2.000 s would otherwise look perfect.
+Run as ``python -m benchmarks.latency`` (it prints its measurements as JSON) so its
+threads share no GIL with other figures.
 """
 
 from __future__ import annotations
@@ -84,11 +87,12 @@ class _Sdk:
         self.api_client = self.sdk.ApiClient(configuration)
         self.regions = self.sdk.RecognizeRegionsApi(self.api_client)
 
-    def result_texts(self, task_id: str) -> tuple[str, list[str]]:
+    def result_texts(self, task_id: str) -> tuple[bool, list[str]]:
+        """One GET: whether the task is Completed, and its texts."""
         response = self.regions.get_recognize_regions(id=task_id)
         # Decoded as the SDK's README does it.
         texts = [base64.b64decode(r.data).decode("utf-8") for r in response.results or ()]
-        return str(response.task_status), texts
+        return response.task_status == "Completed", texts
 
     def close(self) -> None:
         self.api_client.__exit__(None, None, None)  # the SDK client has no close()
@@ -116,9 +120,9 @@ class _Fixed(_Sdk):
     def poll(self, task_id: str) -> int:
         gets = 0
         while True:
-            status, texts = self.result_texts(task_id)
+            completed, texts = self.result_texts(task_id)
             gets += 1
-            if status == "Completed":
+            if completed:
                 break
             time.sleep(1.0)
         assert texts, "no texts"
@@ -142,13 +146,16 @@ def run_latency(ts: Sequence[float], repeats: int) -> list[Measured]:
     out: list[Measured] = []
     errors: list[BaseException] = []
     lock = threading.Lock()
-    jobs = [(t, variant) for t in ts for _ in range(repeats) for variant in VARIANTS]
+    spread_t = [
+        1.0 + 0.1 * (k / (repeats - 1) - 0.5) if repeats > 1 else 1.0 for k in range(repeats)
+    ]
+    jobs = [(t, f, variant) for t in ts for f in spread_t for variant in VARIANTS]
     ready = threading.Barrier(len(jobs) + 1, timeout=120)
     go = threading.Event()
     tasks: dict[int, tuple[str, float]] = {}  # job -> (task id, completion time)
     with EmulatorProcess() as emu:
 
-        def work(index: int, t: float, variant: str) -> None:
+        def work(index: int, t: float, factor: float, variant: str) -> None:
             poller = POLLERS[variant](emu.base_url, emu.token)
             try:
                 ready.wait()
@@ -166,17 +173,17 @@ def run_latency(ts: Sequence[float], repeats: int) -> list[Measured]:
                 poller.close()
 
         threads = [
-            threading.Thread(target=work, args=(i, t, variant), daemon=True)
-            for i, (t, variant) in enumerate(jobs)
+            threading.Thread(target=work, args=(i, *job), daemon=True) for i, job in enumerate(jobs)
         ]
         for thread in threads:
             thread.start()
         ready.wait()
         for t in ts:
-            mine = [i for i, job in enumerate(jobs) if job[0] == t]
-            ids, created = emu.inject(len(mine), regions=3, chars=50, latency=t)
-            for index, task_id, born in zip(mine, ids, created, strict=True):
-                tasks[index] = (task_id, born + t)
+            for f in spread_t:
+                mine = [i for i, job in enumerate(jobs) if job[:2] == (t, f)]
+                ids, created = emu.inject(len(mine), regions=3, chars=50, latency=t * f)
+                for index, task_id, born in zip(mine, ids, created, strict=True):
+                    tasks[index] = (task_id, born + t * f)
         go.set()
         for thread in threads:
             thread.join(400)
@@ -213,7 +220,7 @@ def latency_rows(measured: Sequence[Measured]) -> list[Row]:
             rows.append(
                 Row(
                     FIGURE,
-                    f"T = {t:g} s",
+                    f"T = {t:g} s (+-5 %)" if len(ms) > 1 else f"T = {t:g} s",
                     LABELS[variant],
                     f"+{added.median:.2f} s, {gets.median:.0f} GETs",
                     fmt_spread(added, "s") + (f"; GETs {gets.low:.0f}-{gets.high:.0f}"),

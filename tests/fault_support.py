@@ -120,6 +120,7 @@ ROWS: tuple[Row, ...] = (
         "stall past the request timeout",
         RESULT,
         Expect(TransportError, "timed out", "`TransportError` (timed out)"),
+        always_deadline=6.0,  # retries run out first (6 x 0.3 s); the deadline is a backstop
     ),
     Row(
         "truncate",

@@ -82,10 +82,14 @@ def test_async_client(emulator: Emulator, row: Row, mode: str) -> None:
 
 def test_fetch_many_keeps_every_result_through_mixed_faults(emulator: Emulator) -> None:
     ids = [task(emulator) for _ in range(40)]
-    spec = "get:429=0@0.1,get:502@0.1,get:drop@0.05,get:truncate@0.05,get:expired-token@0.05,seed=3"
+    # One token expires early mid-run (every request in flight then gets a 401 and renews);
+    # throttling, gateway errors, drops and truncations hit a seeded 30 % of the GETs.
+    spec = (
+        "get:expired-token@7,get:429=0@0.1,get:502@0.1,get:drop@0.05,get:truncate@0.05,seed=3"
+    )
     with faults(emulator, spec) as plan, sync_client(emulator, 10.0) as c:
         got = c.fetch_many(ids, concurrency=4)
-    assert plan.total > 0
+    assert plan.served["expired-token"] == 1 and plan.total > 1
     assert [r.id for r in got if isinstance(r, OCRResult)] == ids
     assert all(tuple(r.texts) == TEXTS for r in got if isinstance(r, OCRResult))
 
