@@ -112,7 +112,9 @@ def run_load(repeats: int) -> list[Row]:
             f"{load.median / base.median:.0%} of baseline",
             "< 100 ms added (CPU time: see notes)",
             load_cpu.median < 100,
-            ("Packages %load_ext imports beyond the baseline: " + (", ".join(new) or "none"),),
+            notes=(
+                "Packages %load_ext imports beyond the baseline: " + (", ".join(new) or "none"),
+            ),
         ),
         Row(
             FIGURE,

@@ -39,6 +39,7 @@ class Row:
         ratio: A ratio to a baseline, formatted (``0.9x raw httpx``), if any.
         target: The target this row is judged by, if any.
         met: Whether the target is met (None: no target on this row).
+        verdict: What the Met column says when one verdict is not enough (several targets).
         notes: Extra facts for the notes below the table.
     """
 
@@ -50,6 +51,7 @@ class Row:
     ratio: str = ""
     target: str = ""
     met: bool | None = None
+    verdict: str = ""
     notes: tuple[str, ...] = field(default=())
 
 
@@ -82,7 +84,7 @@ def markdown_table(rows: Sequence[Row]) -> str:
             row.spread,
             row.ratio,
             row.target,
-            _verdict(row.met),
+            row.verdict or _verdict(row.met),
         )
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)

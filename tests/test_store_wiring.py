@@ -249,3 +249,13 @@ def test_client_writes_only_completed_results(emu: Emulator, tmp_path: Path) -> 
     # The client never reads the store back: an expired task is NotExist for it.
     with OCRClient(emu.base_url, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET) as c:
         assert c.store is None
+
+
+def test_background_fetches_are_stored_too(
+    shell: InteractiveShell, magics: OCRMagics, emu: Emulator
+) -> None:
+    tid = emu.inject_task(results=[("Text", "in a thread")])
+    handle = run(shell, f"%ocr_fetch {tid} --background")  # no running loop here: a thread
+    assert handle.result(timeout=30).texts == ["in a thread"]
+    kept = _store().get(emu.base_url, "RecognizeRegions", tid)
+    assert kept is not None and kept.texts == ["in a thread"]
