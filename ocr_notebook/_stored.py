@@ -97,7 +97,7 @@ def clear_store() -> int:
 def _lookup(store: ResultStore, base_url: str, api: str, task_id: str) -> OCRResult | None:
     try:
         result = store.get(base_url, api, task_id)
-    except (OSError, sqlite3.Error, ValueError) as exc:
+    except (OSError, sqlite3.Error, ValueError, OCRError) as exc:
         # An unreadable store is a miss, not a failure: the service still answers.
         _log.warning("Could not read the local result store %s: %s", store.path, exc)
         return None
@@ -152,8 +152,9 @@ def fetch_through_store(
     outcomes: list[Outcome] = []
     for tid in task_ids:
         if tid in found:
+            assert store is not None  # found is only filled from a store
             if note is not None:
-                note(StoreNote(tid, _stored_at(store, base_url, api, tid), False))  # type: ignore[arg-type]
+                note(StoreNote(tid, _stored_at(store, base_url, api, tid), False))
             outcomes.append(found[tid])
             continue
         outcome = fetched[tid]

@@ -79,6 +79,7 @@ def test_magic(
 ) -> None:
     tid = task(emulator)
     expect = row.expect(mode)
+    run(shell, f"%config OCRMagics.request_timeout = {row.request_timeout}")
     line = f"%ocr_fetch {tid} --timeout {row.deadline(mode)}"
     with faults(emulator, row.spec(mode)) as plan:
         if expect.ok:

@@ -39,7 +39,7 @@ def test_widget(comms: CommRecorder, emulator: Emulator, row: Row, mode: str) ->
     deadline = row.deadline(mode)
 
     async def scenario() -> OCRFetchWidget:
-        async with async_client(emulator, deadline) as client:
+        async with async_client(emulator, deadline, timeout=row.request_timeout) as client:
             widget = OCRFetchWidget(client=client, timeout=deadline)
             widget.ids.value = tid
             widget.fetch_button.click()

@@ -108,7 +108,7 @@ def test_nth_limit_target_and_counts() -> None:
 @pytest.fixture
 def http(emulator: Emulator) -> Any:
     headers = {"Authorization": f"Bearer {emulator.issue_token()}"}
-    with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=0.5) as client:
+    with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=10.0) as client:
         yield client
 
 
@@ -140,7 +140,7 @@ def test_connection_faults(emulator: Emulator, http: httpx.Client, fault: str, e
     tid = task(emulator)
     with faults(emulator, f"get:{fault}@1"):
         with pytest.raises(httpx.TransportError, match=error):
-            http.get(PATH, params={"id": tid})
+            http.get(PATH, params={"id": tid}, timeout=0.5)  # the stall lasts 1 s
         assert http.get(PATH, params={"id": tid}).json()["taskStatus"] == "Completed"
 
 

@@ -86,7 +86,7 @@ def _client(emu: Emulator, **kwargs: Any) -> OCRClient:
         emu.base_url,
         client_id=CLIENT_ID,
         client_secret=kwargs.pop("client_secret", SECRET),
-        timeout=0.3,
+        timeout=0.5,  # the matrix's stall lasts 1 s
         poll_policy=policy(2.0),
         **kwargs,
     )

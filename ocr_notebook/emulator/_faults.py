@@ -130,7 +130,9 @@ class FaultRule:
                 raise ValueError(f"FaultRule.method {self.method!r} is not an HTTP method.")
             object.__setattr__(self, "method", method)
         if self.operation is not None:
-            object.__setattr__(self, "operation", self.operation.strip().strip("/").lower())
+            # "Utilities/GetTaskStatus" and "GetTaskStatus" name the same operation.
+            name = self.operation.strip().strip("/").lower().rsplit("/", 1)[-1]
+            object.__setattr__(self, "operation", name)
         if self.nth is not None:
             numbers = frozenset(int(n) for n in self.nth)
             if not numbers or min(numbers) < 1:
