@@ -10,6 +10,7 @@ commands on stdin, one a line, answering each with one JSON line on stdout:
 * ``{"op": "inject", "count": N, "regions": R, "chars": C, "latency": L}`` injects N
   Completed RecognizeRegions tasks of R Text regions of C characters, Completed after L
   seconds, and answers ``{"ids": [...], "created": [...]}`` (``time.time()`` of each);
+  ``"latencies": [L1, L2, ...]`` instead of count and latency injects one task each;
 * ``{"op": "quit"}`` (or end of input) stops it.
 
 :class:`EmulatorProcess` is the parent's side.
@@ -74,12 +75,14 @@ def _serve(argv: list[str]) -> int:
             regions = int(command.get("regions", 10))
             chars = int(command.get("chars", 100))
             results = [("Text", region_text(i, chars)) for i in range(regions)]
-            latency = float(command.get("latency", 0.0))
+            latencies = command.get("latencies") or [command.get("latency", 0.0)] * int(
+                command["count"]
+            )
             ids: list[str] = []
             created: list[float] = []
-            for _ in range(int(command["count"])):
+            for latency in latencies:
                 created.append(time.time())
-                ids.append(emu.inject_task(results=results, latency=latency))
+                ids.append(emu.inject_task(results=results, latency=float(latency)))
             print(json.dumps({"ids": ids, "created": created}), flush=True)
     return 0
 
@@ -135,9 +138,16 @@ class EmulatorProcess:
         return reply
 
     def inject(
-        self, count: int, *, regions: int = 10, chars: int = 100, latency: float = 0.0
+        self,
+        count: int,
+        *,
+        regions: int = 10,
+        chars: int = 100,
+        latency: float = 0.0,
+        latencies: list[float] | None = None,
     ) -> tuple[list[str], list[float]]:
-        """Inject ``count`` tasks; returns their ids and creation times (``time.time()``)."""
+        """Inject ``count`` tasks (or one per entry of ``latencies``, in one round trip);
+        returns their ids and creation times (``time.time()``)."""
         assert self._proc.stdin is not None
         command = {
             "op": "inject",
@@ -145,6 +155,7 @@ class EmulatorProcess:
             "regions": regions,
             "chars": chars,
             "latency": latency,
+            "latencies": latencies,
         }
         self._proc.stdin.write(json.dumps(command) + "\n")
         self._proc.stdin.flush()

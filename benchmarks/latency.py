@@ -178,12 +178,11 @@ def run_latency(ts: Sequence[float], repeats: int) -> list[Measured]:
         for thread in threads:
             thread.start()
         ready.wait()
-        for t in ts:
-            for f in spread_t:
-                mine = [i for i, job in enumerate(jobs) if job[:2] == (t, f)]
-                ids, created = emu.inject(len(mine), regions=3, chars=50, latency=t * f)
-                for index, task_id, born in zip(mine, ids, created, strict=True):
-                    tasks[index] = (task_id, born + t * f)
+        # One round trip for every task, so each poller starts right after its task exists.
+        after = [t * f for t, f, _ in jobs]
+        ids, created = emu.inject(len(jobs), regions=3, chars=50, latencies=after)
+        for index, (task_id, born) in enumerate(zip(ids, created, strict=True)):
+            tasks[index] = (task_id, born + after[index])
         go.set()
         for thread in threads:
             thread.join(400)

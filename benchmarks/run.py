@@ -53,7 +53,7 @@ FULL = Settings(
     tasks=1000,
     fetch_repeats=5,
     delay_tasks=300,
-    delay_repeats=3,
+    delay_repeats=5,
     latency_ts=(0.5, 2.0, 10.0, 60.0),
     latency_repeats=5,
     render_repeats=9,
@@ -151,7 +151,7 @@ def render_results(rows: Sequence[Row], *, seconds: float, quick: bool, loads: s
         "",
         "## Notes",
         "",
-        NOTES,
+        NOTES.rstrip("\n"),
     ]
     extra = [note for row in rows for note in row.notes]
     lines += [f"- {note}" for note in extra]
