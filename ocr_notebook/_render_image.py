@@ -151,12 +151,20 @@ def overlay_svg(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, capti
         parts.append(f'<rect class="bg" width="{width}" height="{height}"/>')
     parts.append(f'<g class="bx" font-size="{font}">')
     for b in boxes:
-        # The number sits just above its rectangle (inside when there is no room above) so
-        # it does not cover the text it labels.
-        label_y = b.y1 - font // 4 if b.y1 >= font else b.y1 + font
+        # The number goes left of its rectangle where there is room, else in the rectangle's
+        # top-right corner (line regions end in blank space more often than they start in
+        # it), else just above: never inside a neighbouring rectangle when regions touch.
+        digits = len(str(b.label))
+        pad = font // 8
+        if b.x1 >= (font * 62 * digits) // 100 + pad:
+            x, y, anchor = b.x1 - pad, b.y1 + (font * 4) // 5, "end"
+        elif b.y2 - b.y1 >= (font * 4) // 5:
+            x, y, anchor = b.x2 - pad, b.y1 + (font * 4) // 5, "end"
+        else:
+            x, y, anchor = b.x1, (b.y1 - font // 4 if b.y1 >= font else b.y1 + font), "start"
         parts.append(
             f'<rect x="{b.x1}" y="{b.y1}" width="{b.x2 - b.x1}" height="{b.y2 - b.y1}"/>'
-            f'<text x="{b.x1}" y="{label_y}">{b.label}</text>'
+            f'<text x="{x}" y="{y}" text-anchor="{anchor}">{b.label}</text>'
         )
     parts.append("</g></svg>")
     parts.append(f"<figcaption>{esc('; '.join(notes))}</figcaption></figure>")

@@ -50,13 +50,15 @@ def _badge_statuses(comms: CommRecorder, badge: StatusBadge | None) -> list[str]
 
 
 def test_fetch_shows_the_states_then_the_result(comms: CommRecorder, emulator: Emulator) -> None:
-    tid = emulator.inject_task(results=[("Text", "widget text")], latency=1.5)
     got: list[Any] = []
 
     async def scenario() -> OCRFetchWidget:
         async with _client(emulator) as client:
             widget = OCRFetchWidget(client=client)
             widget.on_result(got.append)
+            # Injected only now: building the widget can outlast the Pending phase on a
+            # loaded machine, and this test is about seeing the states go by.
+            tid = emulator.inject_task(results=[("Text", "widget text")], latency=1.5)
             widget.ids.value = f"  {tid}  "
             widget.fetch_button.click()  # what a click in the browser does
             assert widget.running
