@@ -9,6 +9,7 @@ import pytest
 
 if TYPE_CHECKING:
     import httpx
+    from IPython.core.interactiveshell import InteractiveShell
 
     from ocr_notebook.emulator import Emulator
 
@@ -58,3 +59,15 @@ def emulator_anon(emulator: Emulator) -> Iterator[httpx.Client]:
 
     with httpx.Client(base_url=emulator.base_url, timeout=30.0) as client:
         yield client
+
+
+@pytest.fixture(scope="module")
+def shell() -> Iterator[InteractiveShell]:
+    """The real IPython shell with ``ocr_notebook`` loaded, for one test module."""
+    from IPython.core.interactiveshell import InteractiveShell
+    from notebook_support import run
+
+    ip = InteractiveShell.instance()
+    run(ip, "%load_ext ocr_notebook")
+    yield ip
+    run(ip, "%unload_ext ocr_notebook")

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 
 from ocr_notebook import TaskStatus
+from ocr_notebook._magics import OCRMagics
 from ocr_notebook._polling import PollEvent
 
 PILL = re.compile(r'class="p k-[a-z]+">([^<]*)<')
@@ -133,6 +137,20 @@ def record_comms(monkeypatch: pytest.MonkeyPatch) -> CommRecorder:
     return recorder
 
 
+def record_clients(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Keep every client ``OCRMagics`` makes from now on, so a test can check it was closed."""
+    clients: list[Any] = []
+    original = OCRMagics.make_client
+
+    def recording(self: OCRMagics, timeout: float | None = None) -> Any:
+        client = original(self, timeout)
+        clients.append(client)
+        return client
+
+    monkeypatch.setattr(OCRMagics, "make_client", recording)
+    return clients
+
+
 def pills(states: list[dict[str, Any]]) -> list[str]:
     """The status pill of each HTML ``value`` update, in order (several per table)."""
     out: list[str] = []
@@ -174,3 +192,44 @@ def run_error(shell: InteractiveShell, source: str) -> BaseException:
     error = result.error_in_exec or result.error_before_exec
     assert error is not None
     return error
+
+
+@contextmanager
+def configured_magics(
+    shell: InteractiveShell,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    config: Mapping[str, object] | None = None,
+    attributes: Mapping[str, object] | None = None,
+    also_reset: Iterable[str] = (),
+    client_id: str = TEST_CLIENT_ID,
+    client_secret: str = TEST_CLIENT_SECRET,
+) -> Iterator[OCRMagics]:
+    """The loaded ``OCRMagics`` with credentials in the environment and the given settings.
+
+    Args:
+        shell: A shell with ``ocr_notebook`` loaded (conftest's ``shell`` fixture).
+        monkeypatch: Sets the credentials for this test only.
+        config: Traits set the user's way, ``%config OCRMagics.name = value``. IPython keeps
+            these in the shell's config, so an instance loaded later starts from them.
+        attributes: Traits set on this instance only.
+        also_reset: Traits the test itself may change, reset on exit as well.
+        client_id: The client id put in the environment.
+        client_secret: The client secret put in the environment.
+
+    Yields:
+        The instance; on exit every trait named above is back at its default.
+    """
+    monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", client_id)
+    monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", client_secret)
+    monkeypatch.delenv("ASPOSE_OCR_BASE_URL", raising=False)
+    config = config or {}
+    attributes = attributes or {}
+    (instance,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
+    for name, value in config.items():
+        run(shell, f"%config OCRMagics.{name} = {value!r}")
+    for name, value in attributes.items():
+        setattr(instance, name, value)
+    yield instance
+    for name in dict.fromkeys([*config, *attributes, *also_reset]):
+        setattr(instance, name, instance.trait_defaults(name))

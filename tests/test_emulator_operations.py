@@ -25,6 +25,12 @@ SPEECH = {
 }
 
 
+def _recognized(http: httpx.Client, path: str, body: dict[str, Any]) -> Any:
+    """POST ``body`` to ``path``, then GET that task's result; both answers checked against the spec."""
+    task_id = check_response(http.post(path, json=body))
+    return check_response(http.get(path, params={"id": task_id}))
+
+
 def _png(data: bytes) -> Image.Image:
     image = Image.open(io.BytesIO(data))
     assert image.format == "PNG"
@@ -243,10 +249,7 @@ def test_result_types_come_from_tesseracts_renderers(
     emulator_http: httpx.Client, result_type: str, kinds: list[str]
 ) -> None:
     body = {"image": b64(IMAGE), "settings": {"resultType": result_type}}
-    task_id = check_response(emulator_http.post("/v5.0/ocr/RecognizeImage", json=body))
-    results = decoded(
-        check_response(emulator_http.get("/v5.0/ocr/RecognizeImage", params={"id": task_id}))
-    )
+    results = decoded(_recognized(emulator_http, "/v5.0/ocr/RecognizeImage", body))
     assert [kind for kind, _ in results] == kinds
     for kind, data in results:
         if kind == "Text":
@@ -270,10 +273,7 @@ def test_result_types_come_from_tesseracts_renderers(
 def test_regions_with_combined_types_group_formats_per_region(emulator_http: httpx.Client) -> None:
     body = json.loads(json.dumps(REGIONS_BODY))
     body["settings"]["resultType"] = "TextAndHocr"
-    task_id = check_response(emulator_http.post("/v5.0/ocr/RecognizeRegions", json=body))
-    results = decoded(
-        check_response(emulator_http.get("/v5.0/ocr/RecognizeRegions", params={"id": task_id}))
-    )
+    results = decoded(_recognized(emulator_http, "/v5.0/ocr/RecognizeRegions", body))
     assert [kind for kind, _ in results] == ["Text", "Hocr", "Text", "Hocr"]
     assert [data.decode() for kind, data in results if kind == "Text"] == LINES
 
@@ -284,10 +284,7 @@ def test_regions_with_combined_types_group_formats_per_region(emulator_http: htt
 )
 def test_table_result_types(emulator_http: httpx.Client, table_type: str, kinds: list[str]) -> None:
     body = {"image": b64(IMAGE), "settings": {"resultTypeTable": table_type}}
-    task_id = check_response(emulator_http.post("/v5.0/ocr/RecognizeTable", json=body))
-    results = decoded(
-        check_response(emulator_http.get("/v5.0/ocr/RecognizeTable", params={"id": task_id}))
-    )
+    results = decoded(_recognized(emulator_http, "/v5.0/ocr/RecognizeTable", body))
     assert [kind for kind, _ in results] == kinds
     for kind, data in results:
         if kind == "Excel":
@@ -301,8 +298,7 @@ def test_recognize_pdf_with_a_pdf_upload_completes_with_a_warning(
 ) -> None:
     pdf = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
     body = {"image": b64(pdf), "settings": {"resultType": "TextAndPdf"}}
-    task_id = check_response(emulator_http.post("/v5.0/ocr/RecognizePdf", json=body))
-    got = check_response(emulator_http.get("/v5.0/ocr/RecognizePdf", params={"id": task_id}))
+    got = _recognized(emulator_http, "/v5.0/ocr/RecognizePdf", body)
     assert got["taskStatus"] == "Completed"
     assert decoded(got) == [("Text", b""), ("Pdf", pdf)]
     assert got["error"]["warnings"]
@@ -310,10 +306,7 @@ def test_recognize_pdf_with_a_pdf_upload_completes_with_a_warning(
 
 def test_djvu_upload_gives_a_blank_pdf_with_a_warning(emulator_http: httpx.Client) -> None:
     djvu = b"AT&TFORM\x00\x00\x00\x10DJVUINFO" + bytes(16)
-    task_id = check_response(
-        emulator_http.post("/v5.0/ocr/DjVu2PDF", json={"image": b64(djvu), "settings": {}})
-    )
-    got = check_response(emulator_http.get("/v5.0/ocr/DjVu2PDF", params={"id": task_id}))
+    got = _recognized(emulator_http, "/v5.0/ocr/DjVu2PDF", {"image": b64(djvu), "settings": {}})
     assert got["taskStatus"] == "Completed"
     _pdf(decoded(got))
     assert got["error"]["warnings"]
@@ -324,14 +317,8 @@ def test_trial_masks_the_same_words_every_time(emulator_http: httpx.Client) -> N
     image, _ = text_image(lines, width=1000)
     texts = []
     for _ in range(2):
-        task_id = check_response(
-            emulator_http.post(
-                "/v5.0/ocr/RecognizeImageTrial", json={"image": b64(image), "settings": {}}
-            )
-        )
-        got = check_response(
-            emulator_http.get("/v5.0/ocr/RecognizeImageTrial", params={"id": task_id})
-        )
+        body = {"image": b64(image), "settings": {}}
+        got = _recognized(emulator_http, "/v5.0/ocr/RecognizeImageTrial", body)
         texts.append(decoded(got)[0][1].decode())
     assert texts[0] == texts[1]
     words = texts[0].split()
@@ -342,8 +329,7 @@ def test_trial_masks_the_same_words_every_time(emulator_http: httpx.Client) -> N
 
 def test_other_languages_are_read_as_english_with_a_warning(emulator_http: httpx.Client) -> None:
     body = {"image": b64(IMAGE), "settings": {"language": "German"}}
-    task_id = check_response(emulator_http.post("/v5.0/ocr/RecognizeImage", json=body))
-    got = check_response(emulator_http.get("/v5.0/ocr/RecognizeImage", params={"id": task_id}))
+    got = _recognized(emulator_http, "/v5.0/ocr/RecognizeImage", body)
     assert got["taskStatus"] == "Completed"
     assert got["error"]["messages"] == []
     assert "German" in got["error"]["warnings"][0]

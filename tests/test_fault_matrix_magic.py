@@ -9,10 +9,9 @@ badge shows Cancelled, the client is closed, and nobody waited for the server.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from fault_support import (
     CASE_IDS,
     CASES,
@@ -27,7 +26,7 @@ from fault_support import (
 )
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from notebook_support import run, run_error
+from notebook_support import configured_magics, record_clients, run, run_error
 
 from ocr_notebook import OCRResult, ResponseStatusCode
 from ocr_notebook._magics import OCRMagics
@@ -35,33 +34,20 @@ from ocr_notebook._magics import OCRMagics
 if TYPE_CHECKING:
     from ocr_notebook.emulator import Emulator
 
-_TRAITS = ("base_url", "timeout", "poll_interval", "max_poll_interval", "badge", "request_timeout")
-
-
-@pytest.fixture(scope="module")
-def shell() -> Iterator[InteractiveShell]:
-    ip = InteractiveShell.instance()
-    run(ip, "%load_ext ocr_notebook")
-    yield ip
-    run(ip, "%unload_ext ocr_notebook")
-
 
 @pytest.fixture
 def magics(
     shell: InteractiveShell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[OCRMagics]:
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", TEST_CLIENT_ID)
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", TEST_CLIENT_SECRET)
-    monkeypatch.delenv("ASPOSE_OCR_BASE_URL", raising=False)
-    (instance,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
-    run(shell, f"%config OCRMagics.base_url = {emulator.base_url!r}")
-    run(shell, "%config OCRMagics.poll_interval = 0.01")
-    run(shell, "%config OCRMagics.max_poll_interval = 0.05")
-    run(shell, f"%config OCRMagics.request_timeout = {REQUEST_TIMEOUT}")
-    run(shell, "%config OCRMagics.badge = 'text'")
-    yield instance
-    for name in _TRAITS:
-        setattr(instance, name, instance.trait_defaults(name))
+    config = {
+        "base_url": emulator.base_url,
+        "poll_interval": 0.01,
+        "max_poll_interval": 0.05,
+        "request_timeout": REQUEST_TIMEOUT,
+        "badge": "text",
+    }
+    with configured_magics(shell, monkeypatch, config=config, also_reset=["timeout"]) as instance:
+        yield instance
 
 
 def _statuses(out: str) -> list[str]:
@@ -107,19 +93,6 @@ def test_magic(
 # -- interruption ------------------------------------------------------------------------------
 
 
-def _record_clients(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    clients: list[Any] = []
-    original = OCRMagics.make_client
-
-    def recording(self: OCRMagics, timeout: float | None = None) -> Any:
-        client = original(self, timeout)
-        clients.append(client)
-        return client
-
-    monkeypatch.setattr(OCRMagics, "make_client", recording)
-    return clients
-
-
 @pytest.mark.parametrize("spec", ["get:stall=5@1", "get:429=20@1"], ids=["stall", "retry-after"])
 def test_interrupt_during_a_fault(
     shell: InteractiveShell,
@@ -129,7 +102,7 @@ def test_interrupt_during_a_fault(
     capsys: pytest.CaptureFixture[str],
     spec: str,
 ) -> None:
-    clients = _record_clients(monkeypatch)
+    clients = record_clients(monkeypatch)
     run(shell, "%config OCRMagics.request_timeout = 30.0")
     tid = task(emulator)
     with faults(emulator, spec) as plan:

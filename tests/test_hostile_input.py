@@ -20,7 +20,7 @@ from emulator_support import GUID_UNKNOWN
 from fault_support import check_line, task
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from notebook_support import record_comms, run, run_error
+from notebook_support import configured_magics, record_comms, run_error
 
 from ocr_notebook import (
     AsyncOCRClient,
@@ -125,26 +125,13 @@ def test_a_valid_id_among_bad_ones_is_still_fetched(emulator: Emulator, counted:
 # -- the magic ---------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def shell() -> Iterator[InteractiveShell]:
-    ip = InteractiveShell.instance()
-    run(ip, "%load_ext ocr_notebook")
-    yield ip
-    run(ip, "%unload_ext ocr_notebook")
-
-
 @pytest.fixture
 def magics(
     shell: InteractiveShell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[OCRMagics]:
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", TEST_CLIENT_ID)
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", TEST_CLIENT_SECRET)
-    (instance,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
-    instance.base_url = emulator.base_url
-    instance.badge = "text"
-    yield instance
-    for name in ("base_url", "badge"):
-        setattr(instance, name, instance.trait_defaults(name))
+    attributes = {"base_url": emulator.base_url, "badge": "text"}
+    with configured_magics(shell, monkeypatch, attributes=attributes) as instance:
+        yield instance
 
 
 # For the magic and the widget, whitespace (newlines too) separates ids: two valid ids on

@@ -16,7 +16,7 @@ import pytest
 from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from notebook_support import run, run_error
+from notebook_support import configured_magics, record_clients, run, run_error
 
 from ocr_notebook import FetchHandle, OCRResult, OCRResultCollection, TaskStatus
 from ocr_notebook._magics import OCRMagics
@@ -29,33 +29,23 @@ if TYPE_CHECKING:
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 
-@pytest.fixture(scope="module")
-def shell() -> Iterator[InteractiveShell]:
-    ip = InteractiveShell.instance()
-    run(ip, "%load_ext ocr_notebook")
-    yield ip
-    run(ip, "%unload_ext ocr_notebook")
-
-
 @pytest.fixture
 def magics(
     shell: InteractiveShell, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[OCRMagics]:
     """The loaded OCRMagics, pointed at the emulator, credentials in the environment."""
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", TEST_CLIENT_ID)
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", TEST_CLIENT_SECRET)
-    monkeypatch.delenv("ASPOSE_OCR_BASE_URL", raising=False)
     monkeypatch.setenv("OCR_NOTEBOOK_STORE", "0")  # fetch from the service every time
-    (instance,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
-    run(shell, f"%config OCRMagics.base_url = {emulator.base_url!r}")
-    run(shell, "%config OCRMagics.poll_interval = 0.05")
-    run(shell, "%config OCRMagics.max_poll_interval = 0.2")
-    run(shell, "%config OCRMagics.badge = 'text'")
-    yield instance
-    instance.on_event = None
-    instance.forget_credentials()
-    for name in ("base_url", "timeout", "poll_interval", "max_poll_interval", "display_limit"):
-        setattr(instance, name, instance.trait_defaults(name))
+    config = {
+        "base_url": emulator.base_url,
+        "poll_interval": 0.05,
+        "max_poll_interval": 0.2,
+        "badge": "text",
+    }
+    also_reset = ["timeout", "display_limit"]
+    with configured_magics(shell, monkeypatch, config=config, also_reset=also_reset) as instance:
+        yield instance
+        instance.on_event = None
+        instance.forget_credentials()
 
 
 def _statuses(out: str) -> list[str]:
@@ -289,19 +279,6 @@ def test_background_thread_can_be_cancelled(
 # -- interruption ----------------------------------------------------------------------------
 
 
-def _record_clients(magics: OCRMagics, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    clients: list[Any] = []
-    original = OCRMagics.make_client
-
-    def recording(self: OCRMagics, timeout: float | None = None) -> Any:
-        client = original(self, timeout)
-        clients.append(client)
-        return client
-
-    monkeypatch.setattr(OCRMagics, "make_client", recording)
-    return clients
-
-
 def test_interrupt_from_the_kernel_cancels_cleanly(
     shell: InteractiveShell,
     magics: OCRMagics,
@@ -310,7 +287,7 @@ def test_interrupt_from_the_kernel_cancels_cleanly(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A real SIGINT-style interrupt of the main thread (what "Interrupt kernel" does)."""
-    clients = _record_clients(magics, monkeypatch)
+    clients = record_clients(monkeypatch)
     tid = emulator.inject_task(status="Pending")  # would poll until the timeout
     fired = threading.Event()
 
@@ -338,7 +315,7 @@ def test_keyboard_interrupt_inside_polling_cancels_too(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    clients = _record_clients(magics, monkeypatch)
+    clients = record_clients(monkeypatch)
     first = emulator.inject_task(status="Pending")
     second = emulator.inject_task(status="Pending")
 

@@ -30,7 +30,7 @@ import pytest
 from fault_support import ROWS, faults, policy
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from notebook_support import record_comms, run, run_error
+from notebook_support import configured_magics, record_comms, run, run_error
 
 from ocr_notebook import (
     AsyncOCRClient,
@@ -168,29 +168,21 @@ def test_reprs_errors_and_logs_hold_no_secret(
     assert_clean("\n".join(seen), issued, what="reprs, errors or logs")
 
 
-@pytest.fixture(scope="module")
-def shell() -> Iterator[InteractiveShell]:
-    ip = InteractiveShell.instance()
-    run(ip, "%load_ext ocr_notebook")
-    yield ip
-    run(ip, "%unload_ext ocr_notebook")
-
-
 @pytest.fixture
 def magics(
     shell: InteractiveShell, emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[OCRMagics]:
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", CLIENT_ID)
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", SECRET)
-    (instance,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
-    instance.base_url = emu.base_url
-    instance.badge = "text"
-    instance.poll_interval = 0.02
-    instance.max_poll_interval = 0.05
-    instance.request_timeout = 0.3
-    yield instance
-    for name in ("base_url", "badge", "poll_interval", "max_poll_interval", "request_timeout"):
-        setattr(instance, name, instance.trait_defaults(name))
+    attributes = {
+        "base_url": emu.base_url,
+        "badge": "text",
+        "poll_interval": 0.02,
+        "max_poll_interval": 0.05,
+        "request_timeout": 0.3,
+    }
+    with configured_magics(
+        shell, monkeypatch, attributes=attributes, client_id=CLIENT_ID, client_secret=SECRET
+    ) as instance:
+        yield instance
 
 
 def test_magic_outputs_and_config_hold_no_secret(

@@ -17,7 +17,7 @@ from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from emulator_support import FakeClock, text_image
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from notebook_support import run, run_error
+from notebook_support import configured_magics, run, run_error
 
 import ocr_notebook
 from ocr_notebook import OCRClient, OCRResult, OCRResultCollection, TaskStatus
@@ -45,28 +45,13 @@ def emu(clock: FakeClock) -> Iterator[Emulator]:
         yield emulator
 
 
-@pytest.fixture(scope="module")
-def shell() -> Iterator[InteractiveShell]:
-    ip = InteractiveShell.instance()
-    run(ip, "%load_ext ocr_notebook")
-    yield ip
-    run(ip, "%unload_ext ocr_notebook")
-
-
 @pytest.fixture
 def magics(
     shell: InteractiveShell, emu: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[OCRMagics]:
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", TEST_CLIENT_ID)
-    monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", TEST_CLIENT_SECRET)
-    monkeypatch.delenv("ASPOSE_OCR_BASE_URL", raising=False)
-    (instance,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
-    run(shell, f"%config OCRMagics.base_url = {emu.base_url!r}")
-    run(shell, "%config OCRMagics.poll_interval = 0.02")
-    run(shell, "%config OCRMagics.badge = 'text'")
-    yield instance
-    for name in ("base_url", "poll_interval", "badge", "store"):
-        setattr(instance, name, instance.trait_defaults(name))
+    config = {"base_url": emu.base_url, "poll_interval": 0.02, "badge": "text"}
+    with configured_magics(shell, monkeypatch, config=config, also_reset=["store"]) as instance:
+        yield instance
 
 
 @pytest.fixture
