@@ -12,7 +12,7 @@ import binascii
 import enum
 import os
 from collections.abc import Container, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import ResponseFormatError
@@ -427,7 +427,7 @@ class OCRResult:
 
     def with_submission(self, submission: Submission | None) -> OCRResult:
         """A copy that knows what was submitted for the task."""
-        return _replace(self, submission=submission)
+        return replace(self, submission=submission)
 
     def __repr__(self) -> str:
         chars = sum(len(t) for t in self.texts)
@@ -454,12 +454,6 @@ class OCRResult:
 
 
 _DATAFRAME_COLUMNS = ("task_id", "region", "order", "type", "text", "characters")
-
-
-def _replace(result: OCRResult, **changes: Any) -> OCRResult:
-    import dataclasses
-
-    return dataclasses.replace(result, **changes)
 
 
 def _orders_in_result_order(submission: Submission | None, count: int) -> list[int]:
