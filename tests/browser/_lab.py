@@ -344,10 +344,6 @@ class NotebookPage:
             target.screenshot(path=path)
         return path
 
-    def background(self, locator: Locator) -> str:
-        """The computed ``background-color`` of ``locator``'s element, e.g. ``rgb(56, 142, 60)``."""
-        return str(locator.evaluate("el => getComputedStyle(el).backgroundColor"))
-
     def theme_colour(self, variable: str) -> str:
         """The computed colour a JupyterLab theme variable (``--jp-success-color1``) stands for."""
         return str(

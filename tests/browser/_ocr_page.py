@@ -6,7 +6,7 @@ The badge is ``render_badge_html``'s pill (``.ocrnb-b .p``) inside a widget; the
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator
+from playwright.sync_api import Locator, expect
 
 from ._lab import NotebookPage
 
@@ -53,12 +53,18 @@ def badge_statuses(notebook: NotebookPage, area: Locator, final: str, timeout: f
 
 
 def assert_badge_colour(notebook: NotebookPage, area: Locator, status: str) -> None:
-    """The pill shows ``status`` painted in the theme colour of its family."""
+    """The pill shows ``status`` painted in the theme colour of its family.
+
+    Uses Playwright's retrying assertions: the badge's widget may resend its state (``await
+    handle`` does) and the frontend then replaces the pill, so a one-shot read could land on
+    a detached element, whose computed style is empty.
+    """
     pill = badge_pill(area)
-    assert pill.inner_text().strip() == status
     expected = notebook.theme_colour(THEME[status])
-    actual = notebook.background(pill)
-    assert actual == expected, f"{status} badge is {actual}, expected {THEME[status]} = {expected}"
+    expect(pill).to_have_text(status, timeout=10_000)
+    expect(pill, f"{status} badge, expected {THEME[status]} = {expected}").to_have_css(
+        "background-color", expected, timeout=10_000
+    )
 
 
 def region_texts(area: Locator) -> list[str]:
