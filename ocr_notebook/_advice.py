@@ -12,6 +12,7 @@ from ._exceptions import (
     AuthenticationError,
     FetchCancelledError,
     HTTPStatusError,
+    LoginLockoutError,
     OCRError,
     PollingTimeoutError,
     RateLimitError,
@@ -61,6 +62,8 @@ def one_line(exc: BaseException, *, resume: str = "run %ocr_fetch {id}") -> str:
             f"Task {task_id} still {status} after {exc.elapsed:.0f} s ({exc.polls} polls); "
             f"it goes on on the service: {again} to resume (or allow a longer timeout)."
         )
+    elif isinstance(exc, LoginLockoutError):
+        line = f"{exc.message.rstrip('.')}, and {again} again."
     elif isinstance(exc, RateLimitError):
         wait = f" Wait {exc.retry_after:.0f} s, then" if exc.retry_after else " Wait, then"
         line = f"{exc.message}{wait} {again} again."

@@ -28,7 +28,7 @@ from ._exceptions import (
     AuthenticationError,
     HTTPStatusError,
     InsecureTransportError,
-    RateLimitError,
+    LoginLockoutError,
     ResponseFormatError,
 )
 
@@ -191,11 +191,13 @@ class TokenAuth(httpx.Auth):
             detail = _oauth_error(response)
             hint = f" ({detail})" if detail else ""
             if status == 429:
+                # Only failed logins are rate-limited there: this is a lockout, not load.
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                raise RateLimitError(
-                    f"The token endpoint is rate limiting this client (HTTP 429){hint}; "
-                    "too many failed logins? Check the credentials, then wait"
-                    + (f" {retry_after:.0f} s." if retry_after is not None else "."),
+                wait = f"{retry_after:.0f} s" if retry_after is not None else "a while"
+                raise LoginLockoutError(
+                    f"The token endpoint locked out client id {self._client_id!r} after "
+                    f"repeated failed logins (HTTP 429){hint}; fix ASPOSE_OCR_CLIENT_ID / "
+                    f"ASPOSE_OCR_CLIENT_SECRET, then try again in {wait}.",
                     http_status=status,
                     retry_after=retry_after,
                 )
@@ -203,7 +205,8 @@ class TokenAuth(httpx.Auth):
                 raise AuthenticationError(
                     f"The token endpoint refused the client credentials (HTTP {status}){hint}; "
                     f"check client id {self._client_id!r} and its secret "
-                    "(ASPOSE_OCR_CLIENT_ID / ASPOSE_OCR_CLIENT_SECRET).",
+                    "(ASPOSE_OCR_CLIENT_ID / ASPOSE_OCR_CLIENT_SECRET); 5 failed logins "
+                    "lock them out for 10 minutes.",
                     http_status=status,
                 )
             raise HTTPStatusError(

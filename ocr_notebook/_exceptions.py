@@ -10,7 +10,8 @@
     ├── TransportError                                 connect error, timeout, dropped connection
     ├── HTTPStatusError                                an unexpected HTTP status
     │   ├── AuthenticationError                        401/403, or the token endpoint said no
-    │   └── RateLimitError                             429, carries retry_after
+    │   ├── RateLimitError                             429, carries retry_after
+    │   └── LoginLockoutError  (both of the above)     token endpoint 429: too many failed logins
     ├── ResponseFormatError                            the body is not an OCRResponse
     ├── TaskError                                      the task itself ended badly
     │   ├── TaskFailedError                            taskStatus Error, with the service's messages
@@ -37,6 +38,7 @@ __all__ = [
     "HTTPStatusError",
     "InsecureTransportError",
     "InvalidTaskIdError",
+    "LoginLockoutError",
     "MissingCredentialsError",
     "OCRError",
     "PollingTimeoutError",
@@ -138,6 +140,15 @@ class AuthenticationError(HTTPStatusError):
 
 class RateLimitError(HTTPStatusError):
     """The service answered 429 Too Many Requests; ``retry_after`` says how long to wait."""
+
+
+class LoginLockoutError(AuthenticationError, RateLimitError):
+    """The token endpoint locked these credentials out after repeated failed logins (429).
+
+    The service counts failed token requests per client id + secret pair and refuses the pair
+    for ``retry_after`` seconds (10 minutes) after 5 of them. Not worth retrying sooner:
+    fix the credentials, or wait.
+    """
 
 
 class ResponseFormatError(OCRError):

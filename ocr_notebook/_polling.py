@@ -33,6 +33,7 @@ from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, replace
 
 from ._exceptions import (
+    AuthenticationError,
     FetchCancelledError,
     HTTPStatusError,
     OCRError,
@@ -227,9 +228,16 @@ def jittered(delay: float, jitter: float, u: float) -> float:
 
 
 def is_transient(error: OCRError) -> bool:
-    """Whether retrying may help: no answer (connect error, timeout), 429, or a 5xx."""
+    """Whether retrying may help: no answer (connect error, timeout), 429, or a 5xx.
+
+    Never an authentication failure, not even the token endpoint's 429 (a login lockout).
+    """
     if isinstance(error, TransportError):
         return True
+    if isinstance(error, AuthenticationError):
+        # Includes the token endpoint's 429 lockout: waiting out its 10 minutes inside a
+        # poll would look like a hang, and the fix is the credentials.
+        return False
     if isinstance(error, HTTPStatusError) and error.http_status is not None:
         return error.http_status == 429 or 500 <= error.http_status <= 599
     return False

@@ -20,6 +20,7 @@ PUBLIC = [
     "HTTPStatusError",
     "InsecureTransportError",
     "InvalidTaskIdError",
+    "LoginLockoutError",
     "MissingCredentialsError",
     "OCRClient",
     "OCRError",

@@ -46,6 +46,23 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds results are kept before answering NotExist (default 86400)",
     )
     parser.add_argument(
+        "--max-failed-logins",
+        type=_failed_logins,
+        default=5,
+        metavar="N",
+        help=(
+            "failed token requests a client id + secret pair may make before it is locked out "
+            "with 429, as the service does (default 5; 0 turns the lockout off)"
+        ),
+    )
+    parser.add_argument(
+        "--login-lockout",
+        type=_seconds,
+        default=600.0,
+        metavar="SECONDS",
+        help="seconds a locked-out pair must wait (default 600)",
+    )
+    parser.add_argument(
         "--faults",
         metavar="SPEC",
         type=_fault_spec,
@@ -60,6 +77,16 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     return parser
+
+
+def _failed_logins(text: str) -> int | None:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return number or None
 
 
 def _fault_spec(text: str) -> FaultPlan:
@@ -85,6 +112,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             client_id=args.client_id,
             client_secret=args.client_secret,
             faults=args.faults,
+            max_failed_logins=args.max_failed_logins,
+            login_lockout=args.login_lockout,
         )
         emulator.start()
     except (OSError, ValueError, RuntimeError) as exc:

@@ -26,6 +26,7 @@ from ._http import (
     task_id_param,
 )
 from ._legacy import LegacyRoute, legacy_route
+from ._logins import pair_key
 from ._operations import Operation, find_operation
 from ._requests import BadRequest, parse_job
 from ._responses import problem, token_error, token_reply
@@ -159,7 +160,23 @@ class EmulatorApp:
                 JSON,
                 no_store,
             )
+        # Only failed logins count, per credential pair: a locked-out pair is refused even
+        # if it were right, and any other pair (the right one included) is not affected.
+        logins = self.service.logins
+        pair = pair_key(*credentials)
+        wait = logins.retry_after(pair)
+        if wait is not None:
+            return Reply(
+                429,
+                token_error(
+                    "invalid_client",
+                    f"Too many failed requests with these credentials; retry after {wait} s.",
+                ),
+                JSON,
+                (*no_store, (b"retry-after", str(wait).encode("ascii"))),
+            )
         if not self.service.tokens.check_credentials(*credentials):
+            logins.failed(pair)
             return Reply(
                 400,
                 token_error("invalid_client", "Unknown client id or wrong client secret."),

@@ -75,6 +75,10 @@ class Emulator:
             expiry, so tests can move time without sleeping.
         faults: A :class:`FaultPlan` (or its spec string, ``"get:502@0.02,seed=7"``) making
             chosen requests fail on purpose; change it while running with ``faults = ...``.
+        max_failed_logins: Failed token requests one client id + secret pair may make before
+            the token endpoint answers that pair 429 with ``Retry-After``, as the service
+            does after 5; None turns the lockout off.
+        login_lockout: Seconds such a pair stays locked out (the service: 600).
 
     Example:
         >>> with Emulator() as emu:  # doctest: +SKIP
@@ -93,6 +97,8 @@ class Emulator:
         token_ttl: float = 3600.0,
         clock: Clock | None = None,
         faults: FaultPlan | str | None = None,
+        max_failed_logins: int | None = 5,
+        login_lockout: float = 600.0,
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer 0-65535 (0 picks a free one), got {port!r}.")
@@ -118,6 +124,8 @@ class Emulator:
             retention=_positive("retention", retention, allow_zero=False),
             token_ttl=_positive("token_ttl", token_ttl, allow_zero=False),
             clock=clock or time.time,
+            max_failed_logins=max_failed_logins,
+            login_lockout=_positive("login_lockout", login_lockout, allow_zero=False),
         )
         self.app = EmulatorApp(self._service)
         self._injector = FaultInjector(self.app, _fault_plan(faults))

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from . import _ocr
+from ._logins import LoginLimiter
 from ._requests import Job
 from ._responses import not_exist, ocr_response, outcome_response
 from ._store import Clock, Outcome, Phase, Task, TaskStore
@@ -64,12 +65,15 @@ class Service:
         retention: float,
         token_ttl: float,
         clock: Clock,
+        max_failed_logins: int | None = 5,
+        login_lockout: float = 600.0,
         executor: ThreadPoolExecutor | None = None,
     ) -> None:
         self.clock = clock
         self.latency = latency
         self.store = TaskStore(retention, clock)
         self.tokens = TokenIssuer(client_id, client_secret, token_ttl, clock)
+        self.logins = LoginLimiter(max_failed_logins, login_lockout, clock)
         self._executor = executor or shared_executor()
 
     # -- writing -----------------------------------------------------------------------
