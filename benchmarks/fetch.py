@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from ocr_notebook import AsyncOCRClient, OCRClient, OCRResult
+from ocr_notebook._polling import DEFAULT_CONCURRENCY
 
 from .emulator_process import EmulatorProcess, region_text
 from .table import Row, fmt_spread, spread
@@ -177,17 +178,18 @@ def run_fetch(
         delay_tasks: Tasks in the second set (the SDK loop takes ``delay_tasks * delay``).
         delay_repeats: Timed runs with the delay.
     """
+    c = DEFAULT_CONCURRENCY  # what a user gets without choosing
     labels = {
-        "async": "ours: AsyncOCRClient.fetch_many (c=8)",
-        "sync": "ours: OCRClient.fetch_many (c=8)",
+        "async": f"ours: AsyncOCRClient.fetch_many (default c={c})",
+        "sync": f"ours: OCRClient.fetch_many (default c={c})",
         "sdk": "vendor SDK get_recognize_regions loop",
-        "raw": "raw httpx.AsyncClient + json.loads (c=8)",
+        "raw": f"raw httpx.AsyncClient + json.loads (c={c})",
     }
     contenders: dict[str, tuple[Contender, int]] = {
-        "async": (ours_async, 8),
-        "sync": (ours_sync, 8),
+        "async": (ours_async, c),
+        "sync": (ours_sync, c),
         "sdk": (vendor_sdk, 1),
-        "raw": (raw_httpx, 8),
+        "raw": (raw_httpx, c),
     }
     rows: list[Row] = []
     with EmulatorProcess() as emu:

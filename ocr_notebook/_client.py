@@ -42,6 +42,7 @@ from ._exceptions import (
 )
 from ._models import OCRResult, Rect, Submission, TaskStatus
 from ._polling import (
+    DEFAULT_CONCURRENCY,
     AsyncPoller,
     Poller,
     PollEvent,
@@ -647,7 +648,7 @@ class OCRClient(_BaseClient):
         task_ids: Iterable[str],
         api: str = "RecognizeRegions",
         *,
-        concurrency: int = 8,
+        concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float | None = None,
         on_status: OnStatus | None = None,
     ) -> list[OCRResult | OCRError]:
@@ -861,7 +862,7 @@ class AsyncOCRClient(_BaseClient):
         task_ids: Iterable[str],
         api: str = "RecognizeRegions",
         *,
-        concurrency: int = 8,
+        concurrency: int = DEFAULT_CONCURRENCY,
         timeout: float | None = None,
         on_status: OnStatus | None = None,
     ) -> list[OCRResult | OCRError]:

@@ -23,7 +23,7 @@ from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, observe, vali
 from ._advice import one_line
 from ._config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
 from ._exceptions import MissingCredentialsError, OCRError
-from ._polling import PollPolicy
+from ._polling import DEFAULT_CONCURRENCY, PollPolicy
 from ._task_id import validate_task_id
 
 if TYPE_CHECKING:
@@ -113,9 +113,9 @@ class OCRMagics(Magics):
         allow_none=True,
         help="Regions shown in a rich result display (None: all). Applies to every OCRResult.",
     ).tag(config=True)
-    concurrency = Int(8, help="Requests in flight at most when fetching several ids.").tag(
-        config=True
-    )
+    concurrency = Int(
+        DEFAULT_CONCURRENCY, help="Requests in flight at most when fetching several ids."
+    ).tag(config=True)
     badge = Enum(
         ("auto", "widget", "text"),
         "auto",

@@ -46,6 +46,7 @@ from ._exceptions import (
 from ._models import OCRResult, TaskStatus
 
 __all__ = [
+    "DEFAULT_CONCURRENCY",
     "AsyncPoller",
     "Continue",
     "Fail",
@@ -66,6 +67,12 @@ __all__ = [
     "retry_delay",
     "terminal_error",
 ]
+
+# Requests in flight at most when fetching many tasks. Over a network each request mostly
+# waits, so throughput grows with this number (benchmarks/: 16 overlapping GETs fetch about
+# 14x faster than one at a time with 50 ms per GET); the v5 API rate-limits only failed
+# logins, and 16 stays below httpx's 20 kept-alive connections, so none is reopened.
+DEFAULT_CONCURRENCY = 16
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ._advice import one_line
 from ._collection import OCRResultCollection
 from ._exceptions import FetchCancelledError, OCRError
 from ._models import OCRResult
-from ._polling import Poller, PollEvent
+from ._polling import DEFAULT_CONCURRENCY, Poller, PollEvent
 
 if TYPE_CHECKING:
     from ._client import AsyncOCRClient, OCRClient
@@ -90,7 +90,7 @@ def fetch_blocking(
     api: str,
     timeout: float | None,
     badge: Badge,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     on_event: EventHook | None = None,
     cancel: threading.Event | None = None,
     tick: float = _TICK,
@@ -178,7 +178,7 @@ async def fetch_async(
     api: str,
     timeout: float | None,
     badge: Badge,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> list[Outcome]:
     """Poll ``task_ids`` on the running loop with the async client, drawing ``badge``.
 
@@ -375,7 +375,7 @@ def start_fetch(
     api: str,
     timeout: float | None,
     badge: Badge,
-    concurrency: int = 8,
+    concurrency: int = DEFAULT_CONCURRENCY,
     client: AsyncOCRClient | OCRClient | None = None,
     make_async_client: Callable[[], AsyncOCRClient] | None = None,
     make_client: Callable[[], OCRClient] | None = None,

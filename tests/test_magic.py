@@ -20,7 +20,7 @@ from notebook_support import configured_magics, record_clients, run, run_error
 
 from ocr_notebook import FetchHandle, OCRResult, OCRResultCollection, TaskStatus
 from ocr_notebook._magics import OCRMagics
-from ocr_notebook._polling import PollEvent
+from ocr_notebook._polling import DEFAULT_CONCURRENCY, PollEvent
 from ocr_notebook._render import DEFAULTS
 
 if TYPE_CHECKING:
@@ -445,7 +445,7 @@ def test_a_rejected_config_value_does_not_stop_a_reload(
     run(shell, "%reload_ext ocr_notebook")
     assert "ignoring invalid %config OCRMagics settings" in capsys.readouterr().err
     (reloaded,) = [c for c in shell.configurables if isinstance(c, OCRMagics)]
-    assert reloaded.concurrency == 8
+    assert reloaded.concurrency == DEFAULT_CONCURRENCY
 
 
 def test_help_is_complete() -> None:
