@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from ._polling import PollEvent
     from ._result_store import ResultStore
     from ._runner import FetchHandle
+    from ._stored import StoreBacking
 
 __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -222,6 +223,18 @@ class OCRMagics(Magics):
 
         return active_store(self.store)
 
+    def _store_backing(self, api: str) -> StoreBacking:
+        """The local store behind a fetch of ``api`` tasks (see ``_stored``)."""
+        from ._stored import StoreBacking, service_base_url
+
+        try:
+            base_url = service_base_url(self.base_url)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return StoreBacking(
+            self._result_store(), base_url=base_url, api=api, note=lambda n: print(n.line)
+        )
+
     def _through_store(
         self,
         ids: list[str],
@@ -230,21 +243,7 @@ class OCRMagics(Magics):
         refresh: bool,
     ) -> list[OCRResult | OCRError]:
         """Answer stored ids from the local store, fetch the rest (see ``_stored``)."""
-        from ._stored import fetch_through_store, service_base_url
-
-        try:
-            base_url = service_base_url(self.base_url)
-        except ValueError as exc:
-            raise UsageError(str(exc)) from None
-        return fetch_through_store(
-            ids,
-            fetch,
-            store=self._result_store(),
-            base_url=base_url,
-            api=api,
-            refresh=refresh,
-            note=lambda note: print(note.line),
-        )
+        return self._store_backing(api).fetch(ids, fetch, refresh=refresh)
 
     def _ask(self) -> tuple[str, str]:
         missing = (
@@ -379,7 +378,7 @@ class OCRMagics(Magics):
         if args.no_wait:
             return self._bind(name, self._no_wait(ids, api, args.refresh))
         if args.background:
-            return self._background(ids, api, timeout, name)
+            return self._background(ids, api, timeout, name, args.refresh)
         return self._bind(name, self._blocking(ids, api, timeout, args.refresh))
 
     # -- argument checks ----------------------------------------------------------------
@@ -502,13 +501,16 @@ class OCRMagics(Magics):
         return OCRResultCollection(outcomes, task_ids=ids)
 
     def _background(
-        self, ids: list[str], api: str, timeout: float, name: str | None
+        self, ids: list[str], api: str, timeout: float, name: str | None, refresh: bool = False
     ) -> FetchHandle:
         from ._runner import start_fetch
         from .widget import make_badge
 
-        # Resolve credentials now (the prompt needs the cell still running).
-        self.make_client(timeout).close()
+        backing = self._store_backing(api)
+        known = backing.answered(ids, refresh=refresh)
+        if len(known) < len(ids):
+            # Resolve credentials now (the prompt needs the cell still running).
+            self.make_client(timeout).close()
         badge = make_badge(ids, mode=self._badge_mode())
 
         def on_done(handle: FetchHandle) -> None:
@@ -530,6 +532,8 @@ class OCRMagics(Magics):
                 make_async_client=lambda: self.make_async_client(timeout),
                 make_client=lambda: self.make_client(timeout),
                 on_done=on_done,
+                known=known,
+                amend=backing.amend,
             )
         except OCRError as exc:
             raise UsageError(one_line(exc)) from None

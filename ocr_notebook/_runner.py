@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from ._advice import one_line
@@ -381,6 +381,8 @@ def start_fetch(
     make_client: Callable[[], OCRClient] | None = None,
     on_done: Callable[[FetchHandle], object] | None = None,
     resume: str = "run %ocr_fetch {id}",
+    known: Mapping[str, OCRResult] | None = None,
+    amend: Callable[[str, Outcome], Outcome] | None = None,
 ) -> FetchHandle:
     """Start a fetch that runs on after this call returns; show ``badge`` first.
 
@@ -388,6 +390,11 @@ def start_fetch(
     ``make_async_client``, or from the environment), polling is a task on that loop. Else
     a daemon thread polls with a sync client (given, or ``make_client``, or the environment).
     A client passed in is not closed; clients built here are.
+
+    Args:
+        known: Results already in hand (the local result store's): not fetched, shown
+            settled at once. When they are all the ids, the handle is done on return.
+        amend: Applied to each fetched outcome (e.g. a NotExist replaced by a stored copy).
 
     Raises:
         OCRError: building the client failed (e.g. ``MissingCredentialsError``).
@@ -397,11 +404,27 @@ def start_fetch(
     handle = FetchHandle(task_ids, badge, resume=resume)
     if on_done is not None:
         handle.add_done_callback(on_done)
+    ids = list(task_ids)
+    have = dict(known or {})
+    wanted = [tid for tid in ids if tid not in have]
+    badge.board.settle_all(have.items())
+
+    def combine(fetched: Sequence[Outcome]) -> Fetched:
+        # The badge keeps what the service said (NotExist); ``amend`` notes the stored copy.
+        by_id = dict(zip(wanted, fetched, strict=True))
+        if amend is not None:
+            by_id = {tid: amend(tid, out) for tid, out in by_id.items()}
+        return finish(ids, [have[tid] if tid in have else by_id[tid] for tid in ids])
+
+    if not wanted:  # the store answered everything: nothing to poll
+        badge.show()
+        badge.drain(sleep=lambda _s: None)
+        handle._resolve(value=combine([]))
+        return handle
     try:
         loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
     except RuntimeError:
         loop = None
-    ids = list(task_ids)
 
     if loop is not None and not isinstance(client, OCRClient):
         owned = client is None
@@ -412,16 +435,16 @@ def start_fetch(
         async def run() -> Fetched:
             try:
                 outcomes = await fetch_async(
-                    aclient, ids, api=api, timeout=timeout, badge=badge, concurrency=concurrency
+                    aclient, wanted, api=api, timeout=timeout, badge=badge, concurrency=concurrency
                 )
             finally:
                 if owned:
                     await aclient.aclose()
-            return finish(ids, outcomes)
+            return combine(outcomes)
 
         badge.show()
         handle._loop = loop
-        handle._task = loop.create_task(run(), name=f"ocr_fetch {ids[0]}")
+        handle._task = loop.create_task(run(), name=f"ocr_fetch {wanted[0]}")
         handle._task.add_done_callback(handle._on_task_done)
         return handle
 
@@ -434,14 +457,14 @@ def start_fetch(
         try:
             outcomes = fetch_blocking(
                 sclient,
-                ids,
+                wanted,
                 api=api,
                 timeout=timeout,
                 badge=badge,
                 concurrency=concurrency,
                 cancel=handle._stop,
             )
-            value = finish(ids, outcomes)
+            value = combine(outcomes)
         except BaseException as exc:
             handle._resolve(error=exc)
         else:

@@ -1,6 +1,6 @@
 """The local result store as the notebook layer uses it: answer first, fall back on NotExist.
 
-``%ocr_fetch`` asks :func:`fetch_through_store` for its outcomes: ids whose Completed result
+``%ocr_fetch`` asks a :class:`StoreBacking` for its outcomes: ids whose Completed result
 is stored are answered from the store (no request, no credentials needed); the others are
 fetched, and every Completed result is written back by the client (``store=``). When the
 service answers NotExist (past its 24-hour retention) for a task the store holds, the
@@ -26,10 +26,10 @@ if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = [
+    "StoreBacking",
     "StoreNote",
     "active_store",
     "clear_store",
-    "fetch_through_store",
     "service_base_url",
 ]
 
@@ -119,53 +119,73 @@ def _forgotten(outcome: Outcome) -> bool:
     return isinstance(outcome, OCRResult) and outcome.status is TaskStatus.NOT_EXIST
 
 
-def fetch_through_store(
-    task_ids: Sequence[str],
-    fetch: Fetch,
-    *,
-    store: ResultStore | None,
-    base_url: str,
-    api: str,
-    refresh: bool = False,
-    note: Callable[[StoreNote], object] | None = None,
-) -> list[Outcome]:
-    """One outcome per id, in order: from the store when it has the result, else fetched.
+class StoreBacking:
+    """The local store behind one fetch: it answers stored ids first and backs up NotExist.
 
     Args:
-        task_ids: Valid task ids.
-        fetch: Fetches a list of ids from the service, one outcome each, in order. It is
-            not called when the store answers every id.
-        store: The store, or None to always fetch.
+        store: The store, or None (then it answers nothing and amends nothing).
         base_url: The service's normalized base URL (part of the store's key).
         api: The operation.
-        refresh: Ask the service even for stored ids (the store still backs a NotExist).
         note: Told about each result taken from the store.
     """
-    found: dict[str, OCRResult] = {}
-    if store is not None and not refresh:
+
+    def __init__(
+        self,
+        store: ResultStore | None,
+        *,
+        base_url: str,
+        api: str,
+        note: Callable[[StoreNote], object] | None = None,
+    ) -> None:
+        self.store = store
+        self.base_url = base_url
+        self.api = api
+        self.note = note
+
+    def answered(self, task_ids: Sequence[str], *, refresh: bool = False) -> dict[str, OCRResult]:
+        """The stored Completed results among ``task_ids`` (none when ``refresh``)."""
+        store = self.store
+        found: dict[str, OCRResult] = {}
+        if store is None or refresh:
+            return found
         for tid in task_ids:
-            kept = _lookup(store, base_url, api, tid)
+            kept = _lookup(store, self.base_url, self.api, tid)
             if kept is not None:
                 found[tid] = kept
-    missing = [tid for tid in task_ids if tid not in found]
-    fetched = dict(zip(missing, fetch(missing), strict=True)) if missing else {}
-    outcomes: list[Outcome] = []
-    for tid in task_ids:
-        if tid in found:
-            assert store is not None  # found is only filled from a store
-            if note is not None:
-                note(StoreNote(tid, _stored_at(store, base_url, api, tid), False))
-            outcomes.append(found[tid])
-            continue
-        outcome = fetched[tid]
-        if store is not None and _forgotten(outcome):
-            kept = _lookup(store, base_url, api, tid)
-            if kept is not None:
-                if note is not None:
-                    note(StoreNote(tid, _stored_at(store, base_url, api, tid), True))
-                outcome = kept
-        outcomes.append(outcome)
-    return outcomes
+                self._tell(tid, forgotten=False)
+        return found
+
+    def amend(self, task_id: str, outcome: Outcome) -> Outcome:
+        """``outcome`` as fetched, or the stored copy when the service has forgotten the task."""
+        store = self.store
+        if store is None or not _forgotten(outcome):
+            return outcome
+        kept = _lookup(store, self.base_url, self.api, task_id)
+        if kept is None:
+            return outcome
+        self._tell(task_id, forgotten=True)
+        return kept
+
+    def fetch(
+        self, task_ids: Sequence[str], fetch: Fetch, *, refresh: bool = False
+    ) -> list[Outcome]:
+        """One outcome per id, in order: from the store when it has the result, else fetched.
+
+        Args:
+            task_ids: Valid task ids.
+            fetch: Fetches a list of ids from the service, one outcome each, in order. It
+                is not called when the store answers every id.
+            refresh: Ask the service even for stored ids (the store still backs a NotExist).
+        """
+        found = self.answered(task_ids, refresh=refresh)
+        missing = [tid for tid in task_ids if tid not in found]
+        fetched = dict(zip(missing, fetch(missing), strict=True)) if missing else {}
+        return [found[tid] if tid in found else self.amend(tid, fetched[tid]) for tid in task_ids]
+
+    def _tell(self, task_id: str, *, forgotten: bool) -> None:
+        if self.note is not None and self.store is not None:
+            stored_at = _stored_at(self.store, self.base_url, self.api, task_id)
+            self.note(StoreNote(task_id, stored_at, forgotten))
 
 
 # -- %ocr_store ------------------------------------------------------------------------------

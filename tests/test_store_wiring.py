@@ -8,6 +8,7 @@ has its own store file (conftest's autouse fixture sets ``OCR_NOTEBOOK_STORE_PAT
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -244,3 +245,77 @@ def test_background_fetches_are_stored_too(
     assert handle.result(timeout=30).texts == ["in a thread"]
     kept = _store().get(emu.base_url, "RecognizeRegions", tid)
     assert kept is not None and kept.texts == ["in a thread"]
+
+
+def test_background_answers_from_the_store_without_a_request(
+    shell: InteractiveShell,
+    magics: OCRMagics,
+    emu: Emulator,
+    requests: FaultPlan,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tid = emu.inject_task(results=[("Text", "kept for later")])
+    run(shell, f"%ocr_fetch {tid}")
+    asked = requests.requests
+    capsys.readouterr()
+    # Stored results need no credentials either: the handle is done on return.
+    monkeypatch.delenv("ASPOSE_OCR_CLIENT_SECRET")
+    handle = run(shell, f"%ocr_fetch {tid} --background -o later")
+    assert handle.done()
+    assert handle.result().texts == ["kept for later"]
+    assert shell.user_ns["later"].texts == ["kept for later"]
+    assert requests.requests == asked
+    out = capsys.readouterr().out
+    assert f"Task {tid} answered from the local result store" in out
+    assert "Completed" in out  # the badge
+
+
+def test_background_fetches_only_what_the_store_lacks_and_backs_up_notexist(
+    shell: InteractiveShell,
+    magics: OCRMagics,
+    emu: Emulator,
+    clock: FakeClock,
+    requests: FaultPlan,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    stored = emu.inject_task(results=[("Text", "from the store")])
+    fresh = emu.inject_task(results=[("Text", "from the service")])
+    run(shell, f"%ocr_fetch {stored}")
+    before = requests.requests
+    handle = run(shell, f"%ocr_fetch {stored} {fresh} --background")
+    both = handle.result(timeout=30)
+    assert isinstance(both, OCRResultCollection)
+    assert both.texts == ["from the store", "from the service"]
+    assert requests.requests - before == 2  # a token and the one GET of `fresh`
+
+    clock.advance(RETENTION + 1)  # the service forgets both; the store has both now
+    capsys.readouterr()
+    again = run(shell, f"%ocr_fetch {stored} {fresh} --background --refresh")
+    refreshed = again.result(timeout=30)
+    assert refreshed.texts == ["from the store", "from the service"]
+    out = capsys.readouterr().out
+    assert f"The service no longer has task {stored}" in out
+    assert f"The service no longer has task {fresh}" in out
+
+
+def test_background_on_a_running_loop_also_backs_up_notexist(
+    shell: InteractiveShell,
+    magics: OCRMagics,
+    emu: Emulator,
+    clock: FakeClock,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    kept = emu.inject_task(results=[("Text", "kept on the loop")])
+    run(shell, f"%ocr_fetch {kept}")
+    clock.advance(RETENTION + 1)
+    capsys.readouterr()
+
+    async def scenario() -> object:
+        handle = run(shell, f"%ocr_fetch {kept} --background --refresh")
+        assert handle._task is not None  # polled by a task on this loop, not a thread
+        return await handle
+
+    result = asyncio.run(scenario())
+    assert isinstance(result, OCRResult) and result.texts == ["kept on the loop"]
+    assert f"The service no longer has task {kept}" in capsys.readouterr().out
