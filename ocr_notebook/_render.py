@@ -8,12 +8,14 @@ coloured status chip, response status code, regions, characters), the service's 
 and warnings, then a card per region rendered by type (text, hOCR, PDF, PNG, CSV, invoice
 JSON, DetectRegions boxes, WAV, anything else as a download). When the result knows its
 :class:`~ocr_notebook.Submission`, the source image is drawn beside the cards with every
-region's rectangle numbered like its card (inline SVG).
+region's rectangle numbered like its card.
 
 Guarantees: every string from the wire is escaped (hOCR is sanitized with ``nh3``);
 there is no ``<script>``, no event handler attribute and no URL other than ``data:`` URIs
 of non-document types; the output reads without JavaScript; CSS is scoped under the
-``ocrnb`` class and follows JupyterLab's light/dark theme variables.
+``ocrnb`` class and follows JupyterLab's light/dark theme variables. The output also reads
+as a saved output of an untrusted notebook, which JupyterLab sanitizes (no ``<style>``, no
+SVG): structure and the overlay are carried by inline styles it keeps (``_render_style``).
 
 Display size: ``_repr_mimebundle_`` uses :data:`DEFAULTS`. ``%config
 OCRMagics.display_limit = N`` sets ``DEFAULTS.display_limit`` through
@@ -37,8 +39,9 @@ from ._render_badge import (
     render_multi_badge_html,
     render_multi_badge_text,
 )
-from ._render_image import Box, EmbedBudget, overlay_svg
+from ._render_image import Box, EmbedBudget, overlay_html
 from ._render_regions import Limits, parse_boxes, render_region
+from ._render_style import CARD_LIST, CHIP, CHIP_COLOURS, CSS, HEADER, SIDE, SPLIT
 from ._render_text import clip, esc, human_size, inert, plural
 
 __all__ = [
@@ -94,52 +97,6 @@ def _check_limit(limit: int | None, name: str) -> int | None:
     return limit
 
 
-_CSS = (
-    "<style>"
-    ".ocrnb{font:13px/1.45 var(--jp-ui-font-family,system-ui,sans-serif);"
-    "color:var(--jp-ui-font-color1,#222)}"
-    ".ocrnb p{margin:0}"
-    ".ocrnb .oh{display:flex;flex-wrap:wrap;gap:.2em .9em;align-items:baseline;margin:.2em 0}"
-    ".ocrnb .st{padding:0 .7em;border-radius:1em;color:#fff;font-weight:600;"
-    "background:var(--jp-layout-color4,#757575)}"
-    ".ocrnb .k-ok{background:var(--jp-success-color1,#2e7d32)}"
-    ".ocrnb .k-error{background:var(--jp-error-color1,#c62828)}"
-    ".ocrnb .k-running{background:var(--jp-brand-color1,#1565c0)}"
-    ".ocrnb .m,.ocrnb .ft,.ocrnb summary{color:var(--jp-ui-font-color2,#666)}"
-    ".ocrnb .ft{font-style:italic;margin:.2em 0}"
-    ".ocrnb code,.ocrnb pre{font-family:var(--jp-code-font-family,monospace);font-size:12px}"
-    ".ocrnb ul{margin:.2em 0;padding-left:1.4em}"
-    ".ocrnb ul.er{color:var(--jp-error-color1,#c62828)}"
-    ".ocrnb ul.wn{color:var(--jp-warn-color1,#b26a00)}"
-    ".ocrnb ol.rg{list-style:none;margin:.4em 0;padding:0}"
-    ".ocrnb ol.rg>li{border:1px solid var(--jp-border-color2,#ddd);border-radius:4px;"
-    "padding:.3em .6em;margin:0 0 .4em;background:var(--jp-layout-color1,transparent)}"
-    ".ocrnb ol.rg>li>p:first-child{color:var(--jp-ui-font-color2,#666)}"
-    ".ocrnb ol.rg>li>p:first-child>b{display:inline-block;min-width:1.4em;padding:0 .3em;"
-    "border-radius:.7em;text-align:center;background:#e4572e;color:#fff}"
-    ".ocrnb pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.2em 0;padding:0;"
-    "background:none;max-height:24em;overflow:auto}"
-    ".ocrnb table{border-collapse:collapse;table-layout:auto;margin:.2em 0;font-size:12px}"
-    ".ocrnb th,.ocrnb td{border:1px solid var(--jp-border-color2,#ddd);padding:.1em .5em;"
-    "text-align:left;vertical-align:top}"
-    ".ocrnb img{max-width:100%;height:auto}"
-    ".ocrnb a{color:var(--jp-content-link-color,#1a73e8)}"
-    ".ocrnb .hocr{max-height:24em;overflow:auto}"
-    ".ocrnb .hocr .ocr_line,.ocrnb .hocr .ocrx_line{display:block}"
-    ".ocrnb .hocr .ocr_par,.ocrnb .hocr .ocr_carea{display:block;margin:.3em 0}"
-    ".ocrnb .sp{display:flex;flex-wrap:wrap;gap:.8em;align-items:flex-start}"
-    ".ocrnb .ov{flex:1 1 320px;margin:0;position:sticky;top:0}"
-    ".ocrnb .ov svg{max-width:100%;height:auto;display:block;"
-    "border:1px solid var(--jp-border-color2,#ddd)}"
-    ".ocrnb .ov .bg{fill:var(--jp-layout-color2,#eee)}"
-    ".ocrnb .ov figcaption{color:var(--jp-ui-font-color2,#666);font-size:12px}"
-    ".ocrnb .bx rect{fill:none;stroke:#e4572e;stroke-width:2;vector-effect:non-scaling-stroke}"
-    ".ocrnb .bx text{fill:#e4572e;stroke:#fff;stroke-width:3px;paint-order:stroke;"
-    "font-family:sans-serif;font-weight:700}"
-    ".ocrnb .cs{flex:1 1 320px;min-width:0}"
-    "</style>"
-)
-
 _STATUS_KIND = {
     TaskStatus.COMPLETED: "ok",
     TaskStatus.ERROR: "error",
@@ -192,7 +149,7 @@ def _overlay(result: OCRResult, texts: Sequence[str | None], shown: int, limits:
             caption += f" (first {len(drawn):,} drawn)"
     else:
         boxes, caption = _detected_boxes(result, texts, limits.row_limit)
-    return overlay_svg(sub.image, boxes, embed=limits.embed, caption=caption)
+    return overlay_html(sub.image, boxes, embed=limits.embed, caption=caption)
 
 
 def _detected_boxes(
@@ -270,7 +227,7 @@ def render_result_html(
         text_limit=text_limit,
         embed_limit=embed_limit,
         notes=notes,
-        css=_CSS,
+        css=CSS,
     )
 
 
@@ -293,14 +250,16 @@ def _result_html(
     status = result.status_raw or result.status.value
     code = result.response_status_code_raw or result.response_status_code.value
     kind = _STATUS_KIND.get(result.status, "unknown")
+    # One line of text with separators, so that it still reads as such where the stylesheet
+    # is stripped (an untrusted notebook: see _render_style).
     parts = [
-        f'<div class="ocrnb">{css}<div class="oh">',
-        f'<span class="st k-{kind}">{esc(status)}</span>',
-        f"<span>task <code>{esc(result.id or '(no id)')}</code></span>",
-        f"<span>{esc(code)}</span>",
-        f"<span>{plural(len(regions), 'region')}</span>",
-        f"<span>{plural(chars, 'character')}</span>",
-        f'<span class="m">{esc(result.api)}</span></div>',
+        f'<div class="ocrnb">{css}<div class="oh" style="{HEADER}">',
+        f'<span class="st k-{kind}" style="{CHIP.format(CHIP_COLOURS[kind])}">{esc(status)}</span>',
+        f" · task <code>{esc(result.id or '(no id)')}</code>",
+        f" · {esc(code)}",
+        f" · {plural(len(regions), 'region')}",
+        f" · {plural(chars, 'character')}",
+        f' · <span class="m">{esc(result.api)}</span></div>',
     ]
     for note in (*notes, _status_note(result)):
         if note:
@@ -314,9 +273,12 @@ def _result_html(
         _card(r, texts[i], orders[i] if orders else None, limits)
         for i, r in enumerate(regions[:shown])
     )
-    listing = f'<ol class="rg">{cards}</ol>' if cards else ""
+    listing = f'<ol class="rg" style="{CARD_LIST}">{cards}</ol>' if cards else ""
     if overlay:
-        parts.append(f'<div class="sp">{overlay}<div class="cs">{listing}</div></div>')
+        parts.append(
+            f'<div class="sp" style="{SPLIT}">{overlay}<div class="cs" style="{SIDE}">'
+            f"{listing}</div></div>"
+        )
     else:
         parts.append(listing)
     if not regions and result.status is TaskStatus.COMPLETED:
@@ -391,7 +353,7 @@ def render_results_html(
     ``display_limit`` applies to each result.
     """
     # One stylesheet for the whole output: every part is scoped under the same class.
-    parts = [f'<div class="ocrnb">{_CSS}</div>']
+    parts = [f'<div class="ocrnb">{CSS}</div>']
     for item in results:
         if isinstance(item, OCRResult):
             parts.append(

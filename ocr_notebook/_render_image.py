@@ -1,4 +1,4 @@
-"""Image sniffing and the region overlay (an inline SVG, no JavaScript). No I/O.
+"""Image sniffing and the region overlay (HTML with inline styles, no JavaScript). No I/O.
 
 Only formats every browser shows inline are embedded (PNG, JPEG, GIF, BMP, WebP); the
 MIME type comes from the bytes' signature, never from the wire, so a payload cannot
@@ -13,6 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ._models import Rect
+from ._render_style import (
+    FIGURE,
+    OVERLAY_IMAGE,
+    box_style,
+    canvas_style,
+    image_frame_style,
+    label_style,
+)
 from ._render_text import esc, human_size
 
 
@@ -118,12 +126,15 @@ class Box:
         return cls(label, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
 
 
-def overlay_svg(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, caption: str) -> str:
-    """The source image with each box drawn and numbered, as a ``<figure>`` with inline SVG.
+def overlay_html(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, caption: str) -> str:
+    """The source image with each box drawn and numbered, as a ``<figure>``.
 
-    The image is scaled through ``viewBox`` so box coordinates stay in image pixels. When
-    the image cannot be shown (unknown format, larger than the ``embed`` budget) the boxes are
-    drawn on an empty canvas sized to hold them, and the caption says why.
+    Plain HTML with inline styles (an ``<img>`` and absolutely placed boxes, in percentages of
+    the image), not SVG: JupyterLab's sanitizer removes SVG from an untrusted notebook's
+    outputs but keeps these (see ``_render_style``), so a shared notebook shows the same
+    picture. When the image cannot be shown (unknown format, larger than the ``embed``
+    budget) the boxes are drawn on an empty canvas sized to hold them, and the caption says
+    why.
     """
     info = sniff_image(image)
     embedded = info is not None and embed.take(len(image))
@@ -137,35 +148,23 @@ def overlay_svg(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, capti
     if not (width and height):
         width = max([b.x2 for b in boxes] + [1])
         height = max([b.y2 for b in boxes] + [1])
-    # Label size follows the image so that numbers stay legible once scaled to fit.
-    font = max(12, max(width, height) // 30)
     parts = [
-        f'<figure class="ov"><svg viewBox="0 0 {width} {height}" width="{width}" '
-        f'role="img" aria-label="source image with numbered regions">'
+        f'<figure class="ov" style="{FIGURE}"><div class="im" style="{image_frame_style(width)}">'
     ]
     if embedded and info is not None:
         parts.append(
-            f'<image href="{data_uri(info.mime, image)}" width="{width}" height="{height}"/>'
+            f'<img src="{data_uri(info.mime, image)}" width="{width}" height="{height}" '
+            f'alt="source image with numbered regions" style="{OVERLAY_IMAGE}">'
         )
     else:
-        parts.append(f'<rect class="bg" width="{width}" height="{height}"/>')
-    parts.append(f'<g class="bx" font-size="{font}">')
+        parts.append(f'<div class="bg" style="{canvas_style(width, height)}"></div>')
     for b in boxes:
-        # The number goes left of its rectangle where there is room, else in the rectangle's
-        # top-right corner (line regions end in blank space more often than they start in
-        # it), else just above: never inside a neighbouring rectangle when regions touch.
-        digits = len(str(b.label))
-        pad = font // 8
-        if b.x1 >= (font * 62 * digits) // 100 + pad:
-            x, y, anchor = b.x1 - pad, b.y1 + (font * 4) // 5, "end"
-        elif b.y2 - b.y1 >= (font * 4) // 5:
-            x, y, anchor = b.x2 - pad, b.y1 + (font * 4) // 5, "end"
-        else:
-            x, y, anchor = b.x1, (b.y1 - font // 4 if b.y1 >= font else b.y1 + font), "start"
         parts.append(
-            f'<rect x="{b.x1}" y="{b.y1}" width="{b.x2 - b.x1}" height="{b.y2 - b.y1}"/>'
-            f'<text x="{x}" y="{y}" text-anchor="{anchor}">{b.label}</text>'
+            f'<span class="bx" title="region {b.label}: ({b.x1}, {b.y1}) to ({b.x2}, {b.y2})" '
+            f'style="{box_style(b.x1, b.y1, b.x2, b.y2, width, height)}">'
+            f'<span style="{label_style(b.label, b.x1, b.y1, b.x2, b.y2, width)}">{b.label}</span>'
+            "</span>"
         )
-    parts.append("</g></svg>")
+    parts.append("</div>")
     parts.append(f"<figcaption>{esc('; '.join(notes))}</figcaption></figure>")
     return "".join(parts)

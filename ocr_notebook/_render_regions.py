@@ -22,6 +22,7 @@ from typing import Any
 
 from ._models import RegionResult
 from ._render_image import EmbedBudget, data_uri, sniff_image
+from ._render_style import REGION_IMAGE
 from ._render_text import clip, esc, human_size, plural
 
 
@@ -309,7 +310,8 @@ def _render_png(region: RegionResult, limits: Limits) -> str:
     info = sniff_image(region.data)
     size = f"{info.width}\u00d7{info.height} px, " if info is not None and info.width else ""
     return (
-        f'<img src="{data_uri("image/png", region.data)}" alt="region {region.index} image">'
+        f'<img src="{data_uri("image/png", region.data)}" alt="region {region.index} image" '
+        f'style="{REGION_IMAGE}">'
         f'<p class="ft">{size}{human_size(len(region.data))}</p>'
     )
 
@@ -356,7 +358,11 @@ def _download(region: RegionResult, limits: Limits) -> str:
     note = ""
     if kind == "pdf" and not region.data.startswith(b"%PDF-"):
         note = " (does not start like a PDF)"
+    # JupyterLab drops data: links from an untrusted notebook's outputs; the `ut` hint shows
+    # only there (the stylesheet, stripped with the link, hides it).
     return (
         f'<p><a download="{esc(name)}" href="{data_uri(mime, region.data)}">Download {label}</a>'
-        f" {esc(name)}, {human_size(len(region.data))}{note}</p>"
+        f" {esc(name)}, {human_size(len(region.data))}{note}"
+        '<span class="ut"> (not a link in an untrusted notebook: re-run the cell, or save it '
+        f"with <code>result.regions[{region.index}].save(folder)</code>)</span></p>"
     )

@@ -106,7 +106,7 @@ def test_quickstart(emulator: Any) -> None:
     html = _html(fetch)
     for text in SAMPLE_TEXTS:
         assert escape(text) in html
-    assert "<svg" in html
+    assert '<figure class="ov"' in html and '<img src="data:image/png;base64,' in html
     texts = _outputs(nb, "result.texts")[0]["data"]["text/plain"]
     assert all(text in texts for text in SAMPLE_TEXTS)
     frame = _html(_outputs(nb, "df = result.to_dataframe()"))

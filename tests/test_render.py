@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 
 import pytest
@@ -26,6 +27,7 @@ from ocr_notebook._render import (
     set_display_limit,
 )
 from ocr_notebook._render_image import sniff_image
+from ocr_notebook._render_style import pct
 
 
 def _data(uri: str) -> tuple[str, bytes]:
@@ -330,13 +332,31 @@ def _submission(orders: tuple[int, ...] = (2, 0, 1)) -> Submission:
     )
 
 
-def _overlay(html: str) -> tuple[list[dict[str, str]], list[str], list[dict[str, str]]]:
+def _overlay(
+    html: str, size: tuple[int, int] = (300, 120)
+) -> tuple[list[dict[str, str]], list[str], list[dict[str, str]]]:
+    """The boxes (pixel x, y, width, height from their tooltips), labels and images drawn."""
     parsed = audit(html)
-    (svg,) = parsed.find("svg")
-    assert svg.attrs["viewbox"] == "0 0 300 120"
-    rects = [e.attrs for e in parsed.find("rect") if "x" in e.attrs]
-    labels = [e.text for e in parsed.find("text")]
-    images = [e.attrs for e in parsed.find("image")]
+    (frame,) = [e for e in parsed.elements if e.attrs.get("class") == "im"]
+    assert f"max-width:{size[0]}px" in frame.attrs["style"]
+    rects, labels = [], []
+    for i, element in enumerate(parsed.elements):
+        if element.attrs.get("class") != "bx":
+            continue
+        match = re.fullmatch(
+            r"region (\d+): \((\d+), (\d+)\) to \((\d+), (\d+)\)", element.attrs["title"]
+        )
+        assert match, element.attrs["title"]
+        x1, y1, x2, y2 = (int(v) for v in match.groups()[1:])
+        # The box sits where the tooltip says, in percentages of the image.
+        style = element.attrs["style"]
+        assert f"left:{pct(x1, size[0])};top:{pct(y1, size[1])};" in style, style
+        assert f"width:{pct(x2 - x1, size[0])};height:{pct(y2 - y1, size[1])};" in style, style
+        rects.append({"x": str(x1), "y": str(y1), "width": str(x2 - x1), "height": str(y2 - y1)})
+        label = parsed.elements[i + 1]
+        assert label.text == match.group(1)
+        labels.append(label.text)
+    images = [e.attrs for e in parsed.find("img")]
     return rects, labels, images
 
 
@@ -355,7 +375,7 @@ def test_overlay_draws_each_region_numbered_like_its_card() -> None:
     ]
     assert int(rects[0]["width"]) == 190 and int(rects[0]["height"]) == 20
     (image,) = images
-    assert _data(image["href"]) == ("image/png", submission.image)
+    assert _data(image["src"]) == ("image/png", submission.image)
     # The cards beside it carry the same numbers and their orders.
     parsed = audit(html)
     assert [e.text for e in parsed.find("b")] == ["0", "1", "2"]
@@ -393,10 +413,11 @@ def test_overlay_of_detected_boxes_on_a_whole_image_task() -> None:
 def test_overlay_with_an_image_the_browser_cannot_show() -> None:
     submission = Submission(image=b"II*\x00 a TIFF", regions=(Rect(0, 0, 40, 20),))
     html = render_result_html(make_result([("Text", "t")], submission=submission))
+    rects, labels, images = _overlay(html, size=(40, 20))
+    assert not images and labels == ["0"] and rects[0]["width"] == "40"
     parsed = audit(html)
-    assert not parsed.find("image")
-    (svg,) = parsed.find("svg")
-    assert svg.attrs["viewbox"] == "0 0 40 20"
+    (canvas,) = [e for e in parsed.elements if e.attrs.get("class") == "bg"]
+    assert "padding-top:50%" in canvas.attrs["style"]  # the regions' proportions
     assert "cannot be shown inline" in parsed.visible_text
 
 
@@ -404,9 +425,11 @@ def test_overlay_with_a_too_large_image_keeps_its_size() -> None:
     submission = _submission()
     result = make_result([("Text", "a")] * 3, submission=submission)
     html = render_result_html(result, embed_limit=100)
+    rects, _, images = _overlay(html)  # the image's own size, from its header
+    assert not images and len(rects) == 3
     parsed = audit(html)
-    assert not parsed.find("image")
-    assert parsed.find("svg")[0].attrs["viewbox"] == "0 0 300 120"
+    (canvas,) = [e for e in parsed.elements if e.attrs.get("class") == "bg"]
+    assert "padding-top:40%" in canvas.attrs["style"]
     assert "too large to embed" in parsed.visible_text
 
 

@@ -70,3 +70,15 @@ def assert_badge_colour(notebook: NotebookPage, area: Locator, status: str) -> N
 def region_texts(area: Locator) -> list[str]:
     """The text of each region card in ``area``, in order."""
     return [t.strip() for t in area.locator(".ocrnb ol.rg > li").all_inner_texts()]
+
+
+_ACTIVE_ATTRIBUTES = """root => Array.from(root.querySelectorAll('*')).flatMap(
+    el => Array.from(el.attributes)
+        .filter(a => a.name.startsWith('on') || /^\\s*javascript:/i.test(a.value))
+        .map(a => `${el.tagName.toLowerCase()}[${a.name}]`))"""
+
+
+def active_attributes(area: Locator) -> list[str]:
+    """Event handler and ``javascript:`` attributes of the elements in ``area`` (``tag[name]``)."""
+    found: list[str] = area.evaluate(_ACTIVE_ATTRIBUTES)
+    return found

