@@ -51,6 +51,7 @@ from ._polling import (
     async_poll_many,
     poll_many,
 )
+from ._pool import ShardedAsyncTransport, ShardedTransport
 from ._task_id import validate_task_id
 
 if TYPE_CHECKING:
@@ -552,7 +553,10 @@ class OCRClient(_BaseClient):
         )
         self._sleep = sleep
         self._http = httpx.Client(
-            auth=self._auth, transport=transport, verify=verify, timeout=self._timeout
+            auth=self._auth,
+            transport=transport if transport is not None else ShardedTransport(verify=verify),
+            verify=verify,  # still used by the proxy transports httpx mounts from the environment
+            timeout=self._timeout,
         )
 
     def _send(self, request: httpx.Request, task_id: str | None = None) -> httpx.Response:
@@ -788,7 +792,10 @@ class AsyncOCRClient(_BaseClient):
         )
         self._sleep = sleep
         self._http = httpx.AsyncClient(
-            auth=self._auth, transport=transport, verify=verify, timeout=self._timeout
+            auth=self._auth,
+            transport=transport if transport is not None else ShardedAsyncTransport(verify=verify),
+            verify=verify,  # still used by the proxy transports httpx mounts from the environment
+            timeout=self._timeout,
         )
 
     async def _send(self, request: httpx.Request, task_id: str | None = None) -> httpx.Response:

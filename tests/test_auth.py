@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import pickle
-import ssl
 import threading
 from collections.abc import Iterator
 
@@ -334,16 +333,6 @@ def test_missing_credentials_name_the_variables(monkeypatch: pytest.MonkeyPatch)
     assert "ASPOSE_OCR_CLIENT_SECRET" in str(info.value)
     assert "ASPOSE_OCR_CLIENT_ID " not in str(info.value)
     assert isinstance(info.value, ValueError)
-
-
-def test_tls_verification_on_by_default() -> None:
-    client = OCRClient(client_id="i", client_secret="s")
-    try:
-        pool = client._http._transport._pool  # type: ignore[attr-defined]
-        assert pool._ssl_context.verify_mode is ssl.CERT_REQUIRED
-        assert pool._ssl_context.check_hostname
-    finally:
-        client.close()
 
 
 # -- secrets never shown --------------------------------------------------------------------

@@ -386,17 +386,21 @@ def test_a_redirect_to_plain_http_is_not_followed() -> None:
 
 
 def test_tls_verification_is_on_by_default() -> None:
+    def check(transport: object) -> None:
+        # Every pool of the sharded transport (ocr_notebook._pool) keeps the context httpx
+        # built from verify= on its httpcore pool.
+        for shard in cast(Any, transport).shards:
+            context: ssl.SSLContext = shard._pool._ssl_context
+            assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+
     with OCRClient("https://api.example.com", client_id=CLIENT_ID, client_secret=SECRET) as c:
-        # httpx keeps the context on its connection pool (httpcore), set from verify=.
-        context: ssl.SSLContext = cast(Any, c._http._transport)._pool._ssl_context
-        assert context.verify_mode is ssl.CERT_REQUIRED and context.check_hostname
+        check(c._http._transport)
 
     async def check_async() -> None:
         async with AsyncOCRClient(
             "https://api.example.com", client_id=CLIENT_ID, client_secret=SECRET
         ) as ac:
-            actx: ssl.SSLContext = cast(Any, ac._http._transport)._pool._ssl_context
-            assert actx.verify_mode is ssl.CERT_REQUIRED and actx.check_hostname
+            check(ac._http._transport)
 
     asyncio.run(check_async())
 
