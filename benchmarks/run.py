@@ -94,8 +94,10 @@ NOTES = """\
   like: there the SDK loop pays the latency once per task, in a row, while `fetch_many`
   overlaps `concurrency` requests, so the ratio approaches the concurrency: at most 16x
   with the default of 16 (c=32 shown too), until the client's CPU becomes the limit.
-  On loopback more concurrency does not help and even costs httpx's asyncio pool some
-  throughput (raw httpx shows the same), a price the default pays for the network case.
+  Raw httpx loses throughput as connections grow: httpcore's pool scans every connection
+  it holds (and counts the idle ones again for each) whenever a request starts or ends.
+  Our clients split the pool into 4 shards (`ocr_notebook/_pool.py`), which is why they
+  beat raw httpx at the same concurrency on loopback.
 - 2. Added latency = result in hand minus completion (T after injection); each T's
   repeats complete at T +- 5 %, so no poller profits from a lucky phase. A poller that
   does not know T must keep its gaps <= max(0.25 s, 10 % of t) for the latency target and
