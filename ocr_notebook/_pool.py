@@ -50,14 +50,15 @@ class _Busy:
         self.counts = [0] * shards
         self._lock = threading.Lock()  # the sync client's fetch_many sends from threads
 
-    def take(self) -> int:
+    def take(self) -> tuple[int, Callable[[], None]]:
+        """The least busy shard (ties go to the first), counted busy until ``release()``."""
         with self._lock:
             counts = self.counts
-            index = counts.index(min(counts))  # the least busy; ties go to the first
+            index = counts.index(min(counts))
             counts[index] += 1
-            return index
+        return index, self._release(index)
 
-    def release(self, index: int) -> Callable[[], None]:
+    def _release(self, index: int) -> Callable[[], None]:
         done = False
 
         def release_once() -> None:
@@ -68,6 +69,18 @@ class _Busy:
                     self.counts[index] -= 1
 
         return release_once
+
+
+def _with_stream(
+    response: httpx.Response, stream: httpx.SyncByteStream | httpx.AsyncByteStream
+) -> httpx.Response:
+    """``response`` with its body read through ``stream`` (which frees the shard on close)."""
+    return httpx.Response(
+        response.status_code,
+        headers=response.headers,
+        stream=stream,
+        extensions=response.extensions,
+    )
 
 
 class _ReleasingStream(httpx.SyncByteStream):
@@ -116,20 +129,14 @@ class ShardedTransport(httpx.BaseTransport):
         self._busy = _Busy(shards)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        index = self._busy.take()
-        release = self._busy.release(index)
+        index, release = self._busy.take()
         try:
             response = self.shards[index].handle_request(request)
         except BaseException:
             release()
             raise
         assert isinstance(response.stream, httpx.SyncByteStream)
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_ReleasingStream(response.stream, release),
-            extensions=response.extensions,
-        )
+        return _with_stream(response, _ReleasingStream(response.stream, release))
 
     def close(self) -> None:
         for shard in self.shards:
@@ -153,20 +160,14 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
         self._busy = _Busy(shards)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        index = self._busy.take()
-        release = self._busy.release(index)
+        index, release = self._busy.take()
         try:
             response = await self.shards[index].handle_async_request(request)
         except BaseException:
             release()
             raise
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        return httpx.Response(
-            response.status_code,
-            headers=response.headers,
-            stream=_AsyncReleasingStream(response.stream, release),
-            extensions=response.extensions,
-        )
+        return _with_stream(response, _AsyncReleasingStream(response.stream, release))
 
     async def aclose(self) -> None:
         for shard in self.shards:
