@@ -44,11 +44,15 @@ def _ssl_context(verify: bool | ssl.SSLContext) -> ssl.SSLContext:
 
 
 class _Busy:
-    """Requests in flight per shard; a request counts until its response is closed."""
+    """Requests in flight per shard; a request counts until its response is closed.
+
+    Also closes the shards for :meth:`ShardedTransport.close` once nothing is in flight.
+    """
 
     def __init__(self, shards: int) -> None:
         self.counts = [0] * shards
         self._lock = threading.Lock()  # the sync client's fetch_many sends from threads
+        self._on_idle: Callable[[], None] | None = None
 
     def take(self) -> tuple[int, Callable[[], None]]:
         """The least busy shard (ties go to the first), counted busy until ``release()``."""
@@ -58,15 +62,29 @@ class _Busy:
             counts[index] += 1
         return index, self._release(index)
 
+    def when_idle(self, action: Callable[[], None]) -> None:
+        """Run ``action`` now if nothing is in flight, else when the last request ends."""
+        with self._lock:
+            busy = any(self.counts)
+            if busy:
+                self._on_idle = action
+        if not busy:
+            action()
+
     def _release(self, index: int) -> Callable[[], None]:
         done = False
 
         def release_once() -> None:
             nonlocal done
+            action = None
             with self._lock:
                 if not done:
                     done = True
                     self.counts[index] -= 1
+                    if self._on_idle is not None and not any(self.counts):
+                        action, self._on_idle = self._on_idle, None
+            if action is not None:
+                action()
 
         return release_once
 
@@ -139,6 +157,16 @@ class ShardedTransport(httpx.BaseTransport):
         return _with_stream(response, _ReleasingStream(response.stream, release))
 
     def close(self) -> None:
+        """Close every pool once the requests in flight have ended.
+
+        An interrupted fetch closes its client from another thread while a worker may be
+        opening a connection: httpcore would close its pool under it and the socket opened
+        just after would be left to the garbage collector. Requests still running end by
+        themselves (a poll, or ``request_timeout``); the client refuses new ones at once.
+        """
+        self._busy.when_idle(self._close_shards)
+
+    def _close_shards(self) -> None:
         for shard in self.shards:
             shard.close()
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import threading
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -16,7 +18,7 @@ import pytest
 from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from fault_support import faults
 
-from ocr_notebook import AsyncOCRClient, OCRClient, TransportError
+from ocr_notebook import AsyncOCRClient, OCRClient, OCRResult, TransportError
 from ocr_notebook._pool import SHARDS, ShardedAsyncTransport, ShardedTransport
 from ocr_notebook.emulator import Emulator
 
@@ -122,3 +124,28 @@ def test_a_transport_passed_in_is_used_as_is() -> None:
     mock = httpx.MockTransport(lambda request: httpx.Response(200, json={}))
     with OCRClient("http://127.0.0.1:9", token="t", transport=mock) as client:
         assert client._http._transport is mock
+
+
+def test_closing_during_a_request_closes_its_connection_when_it_ends(emu: Emulator) -> None:
+    # What an interrupted %ocr_fetch does: the cell's thread closes the client while a worker
+    # thread's request runs. Closing the pools under it would orphan a connection it opens.
+    tid = emu.inject_task(results=[("Text", "in flight")])
+    client, transport = _sync(emu)
+    client.get_status(tid)  # the token, outside the stall
+    got: dict[str, object] = {}
+    with faults(emu, f"get:stall={STALL}"):
+        worker = threading.Thread(target=lambda: got.update(result=client.get_result(tid)))
+        worker.start()
+        for _ in range(500):
+            if any(transport._busy.counts):
+                break
+            time.sleep(0.01)
+        assert transport._busy.counts == [1] + [0] * (SHARDS - 1)
+        client.close()
+        assert _open(transport)[0] == 1  # in use: closed when its request ends
+        worker.join(timeout=30)
+    result = got["result"]
+    assert isinstance(result, OCRResult) and result.texts == ["in flight"]
+    assert _open(transport) == [0] * SHARDS
+    with pytest.raises(RuntimeError, match="closed"):
+        client.get_result(tid)  # a closed client sends nothing more
