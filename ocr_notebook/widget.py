@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from ._models import OCRResult
     from ._polling import PollEvent
     from ._runner import FetchHandle
+    from ._stored import StoreBacking
 
 __all__ = [
     "Badge",
@@ -484,6 +485,10 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
             A client passed in is not closed by the widget.
         api: The operation the tasks were submitted to.
         timeout: Seconds to wait for each fetch (None: the client's poll policy).
+        store: Use the local result store as ``%ocr_fetch`` does: ids it holds are shown at
+            once with a note, a task the service has forgotten (NotExist) is shown from it,
+            and the clients the widget builds write every Completed result to it. Also off
+            when ``OCR_NOTEBOOK_STORE=0``.
 
     Attributes:
         result: The last fetched ``OCRResult`` (or collection for several ids), or None.
@@ -499,10 +504,12 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         api: str = "RecognizeRegions",
         *,
         timeout: float | None = None,
+        store: bool = True,
     ) -> None:
         self._client = client
         self._api = api
         self._timeout = timeout
+        self._store = store
         self._callbacks: list[ResultCallback] = []
         self._handle: FetchHandle | None = None
         self._generation = 0  # counts fetches, so a replaced one's ending is ignored
@@ -552,6 +559,7 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         The handle is awaitable (``await widget.fetch(...)``). A malformed id shows one line
         in the output and returns None. A fetch already running is cancelled first.
         """
+        from ._client import AsyncOCRClient, OCRClient
         from ._runner import start_fetch
 
         if task_ids is not None:
@@ -572,16 +580,22 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         self.fetch_button.disabled = True
         self.cancel_button.disabled = False
         try:
+            backing = self._store_backing()
+            store = backing.store
             handle = start_fetch(
                 ids,
                 api=self._api,
                 timeout=self._timeout,
                 badge=badge,
                 client=self._client,
+                make_async_client=lambda: AsyncOCRClient(store=store),
+                make_client=lambda: OCRClient(store=store),
                 on_done=lambda done: self._done(done, generation),
                 resume="click Fetch",
+                known=backing.answered(ids),
+                amend=backing.amend,
             )
-        except OCRError as exc:
+        except (OCRError, ValueError) as exc:
             self._reset_buttons()
             badge.fail_running(exc)
             badge.drain()
@@ -638,6 +652,23 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         self.output.append_display_data(result)
         for callback in list(self._callbacks):
             callback(result)
+
+    def _store_backing(self) -> StoreBacking:
+        """The local store behind this widget's fetches (see ``_stored``).
+
+        Raises:
+            ValueError: ``ASPOSE_OCR_BASE_URL`` is not a usable URL.
+        """
+        from ._stored import StoreBacking, active_store, service_base_url
+
+        client = self._client
+        base_url = client.base_url if client is not None else service_base_url(None)
+        return StoreBacking(
+            active_store(self._store),
+            base_url=base_url,
+            api=self._api,
+            note=lambda note: self.output.append_stdout(note.line + "\n"),
+        )
 
     def _reset_buttons(self) -> None:
         self.fetch_button.disabled = False

@@ -216,3 +216,65 @@ _FORWARD = {
     ("Processing", "Completed"),
     ("Pending", "Completed"),
 }
+
+
+# -- the local result store ------------------------------------------------------------------
+
+
+@pytest.fixture
+def from_environment(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """Credentials and base URL in the environment, as a widget built with no client reads them."""
+    monkeypatch.setenv("ASPOSE_OCR_BASE_URL", emulator.base_url)
+    monkeypatch.setenv("ASPOSE_OCR_CLIENT_ID", TEST_CLIENT_ID)
+    monkeypatch.setenv("ASPOSE_OCR_CLIENT_SECRET", TEST_CLIENT_SECRET)
+    return monkeypatch
+
+
+def _stdout(widget: OCRFetchWidget) -> str:
+    return "".join(o.get("text", "") for o in widget.output.outputs if o.get("name") == "stdout")
+
+
+def test_widget_stores_results_and_answers_from_the_store(
+    comms: CommRecorder, emulator: Emulator, from_environment: pytest.MonkeyPatch
+) -> None:
+    tid = emulator.inject_task(results=[("Text", "kept by the widget")])
+
+    async def scenario() -> tuple[OCRFetchWidget, OCRFetchWidget, bool]:
+        first = OCRFetchWidget()
+        handle = first.fetch(tid)
+        assert handle is not None and not handle.done()  # polled: nothing stored yet
+        await first.wait()
+        # The store answers now: no request, so no credentials needed, done at once.
+        from_environment.delenv("ASPOSE_OCR_CLIENT_SECRET")
+        second = OCRFetchWidget()
+        again = second.fetch(tid)
+        done_at_once = again is not None and again.done()
+        await second.wait()
+        return first, second, done_at_once
+
+    first, second, done_at_once = asyncio.run(scenario())
+    assert isinstance(first.result, OCRResult) and first.result.texts == ["kept by the widget"]
+    assert "local result store" not in _stdout(first)
+    assert done_at_once and second.error is None
+    assert isinstance(second.result, OCRResult) and second.result.texts == ["kept by the widget"]
+    assert f"Task {tid} answered from the local result store" in _stdout(second)
+    assert _badge_statuses(comms, second.badge)[-1] == "Completed"
+
+
+def test_widget_without_the_store_asks_the_service(
+    comms: CommRecorder, emulator: Emulator, from_environment: pytest.MonkeyPatch
+) -> None:
+    tid = emulator.inject_task(results=[("Text", "not kept")])
+
+    async def scenario() -> OCRFetchWidget:
+        widget = OCRFetchWidget(store=False)
+        widget.fetch(tid)
+        await widget.wait()
+        from_environment.delenv("ASPOSE_OCR_CLIENT_SECRET")
+        widget.fetch(tid)  # nothing stored: it needs the service, hence credentials
+        await widget.wait()
+        return widget
+
+    widget = asyncio.run(scenario())
+    assert widget.result is not None and widget.result.texts == ["not kept"]  # the first fetch
+    assert widget.error is not None and "ASPOSE_OCR_CLIENT_SECRET" in widget.error
