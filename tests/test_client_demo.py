@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +51,27 @@ def test_demo_as_a_module() -> None:
     assert statuses[-1] == "Completed"
     order = ["Pending", "Processing", "Completed"]
     assert statuses == sorted(set(statuses), key=order.index)
+
+
+def test_demo_notebook_step_runs_quickstart_without_kernel_warnings(tmp_path: Path) -> None:
+    # `make demo`'s second step: the quickstart in a fresh kernel (nbclient), exported.
+    done = subprocess.run(
+        [
+            sys.executable,
+            "scripts/run_notebook.py",
+            "notebooks/quickstart.ipynb",
+            "--out",
+            tmp_path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.returncode == 0, done.stderr
+    for _, text in samples.SAMPLE_REGIONS:
+        assert text in done.stdout
+    assert (tmp_path / "quickstart.ipynb").exists() and (tmp_path / "quickstart.html").exists()
+    # The kernel's sockets get CurveZMQ keys, so ipykernel has nothing to warn about.
+    assert "without encryption" not in done.stderr
+    assert "WARNING" not in done.stderr, done.stderr
