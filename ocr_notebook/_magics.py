@@ -242,8 +242,17 @@ class OCRMagics(Magics):
         fetch: Callable[[list[str]], Sequence[OCRResult | OCRError]],
         refresh: bool,
     ) -> list[OCRResult | OCRError]:
-        """Answer stored ids from the local store, fetch the rest (see ``_stored``)."""
-        return self._store_backing(api).fetch(ids, fetch, refresh=refresh)
+        """Answer stored ids from the local store, fetch the rest (see ``_stored``).
+
+        Raises:
+            UsageError: the fetch was interrupted, or failed as a whole: one line each.
+        """
+        try:
+            return self._store_backing(api).fetch(ids, fetch, refresh=refresh)
+        except KeyboardInterrupt:
+            raise UsageError(_interrupted(ids)) from None
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
 
     def _ask(self) -> tuple[str, str]:
         missing = (
@@ -448,12 +457,7 @@ class OCRMagics(Magics):
                     on_event=self.on_event,
                 )
 
-        try:
-            outcomes = self._through_store(ids, api, fetch, refresh)
-        except KeyboardInterrupt:
-            raise UsageError(_interrupted(ids)) from None
-        except OCRError as exc:
-            raise UsageError(one_line(exc)) from None
+        outcomes = self._through_store(ids, api, fetch, refresh)
         try:
             fetched = finish(ids, outcomes)
         except OCRError as exc:
@@ -488,12 +492,7 @@ class OCRMagics(Magics):
             with self.make_client() as client:
                 return [client.get_result(tid, api=api) for tid in missing]
 
-        try:
-            outcomes = self._through_store(ids, api, fetch, refresh)
-        except KeyboardInterrupt:
-            raise UsageError(_interrupted(ids)) from None
-        except OCRError as exc:
-            raise UsageError(one_line(exc)) from None
+        outcomes = self._through_store(ids, api, fetch, refresh)
         if len(ids) == 1:
             result = outcomes[0]
             assert not isinstance(result, OCRError)
