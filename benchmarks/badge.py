@@ -105,8 +105,8 @@ class Traffic:
 
 
 def _blocking(emu: EmulatorProcess, ids: list[str]) -> Traffic:
-    from ocr_notebook._runner import fetch_blocking
-    from ocr_notebook.widget import StatusBadge
+    from ocr_notebook.notebook.badge import StatusBadge
+    from ocr_notebook.notebook.runner import fetch_blocking
 
     polls = 0
 
@@ -128,8 +128,8 @@ def _blocking(emu: EmulatorProcess, ids: list[str]) -> Traffic:
 
 
 def _on_loop(emu: EmulatorProcess, ids: list[str]) -> Traffic:
-    from ocr_notebook._runner import fetch_async
-    from ocr_notebook.widget import StatusBadge
+    from ocr_notebook.notebook.badge import StatusBadge
+    from ocr_notebook.notebook.runner import fetch_async
 
     polls = 0
 

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from ocr_notebook import AsyncOCRClient, OCRClient, OCRResult
-from ocr_notebook._polling import DEFAULT_CONCURRENCY
+from ocr_notebook.client.polling import DEFAULT_CONCURRENCY
 
 from .emulator_process import EmulatorProcess, region_text
 from .table import Row, fmt_spread, spread

@@ -96,7 +96,7 @@ NOTES = """\
   with the default of 16 (c=32 shown too), until the client's CPU becomes the limit.
   Raw httpx loses throughput as connections grow: httpcore's pool scans every connection
   it holds (and counts the idle ones again for each) whenever a request starts or ends.
-  Our clients split the pool into 4 shards (`ocr_notebook/_pool.py`), which is why they
+  Our clients split the pool into 4 shards (`ocr_notebook/client/pool.py`), which is why they
   beat raw httpx at the same concurrency on loopback.
 - 2. Added latency = result in hand minus completion (T after injection); each T's
   repeats complete at T +- 5 %, so no poller profits from a lucky phase. A poller that

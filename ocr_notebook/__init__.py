@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ._client import AsyncOCRClient, OCRClient
-from ._exceptions import (
+from .client.clients import AsyncOCRClient, OCRClient
+from .client.polling import AsyncPoller, Poller, PollEvent, PollPolicy
+from .results.errors import (
     AuthenticationError,
     FetchCancelledError,
     HTTPStatusError,
@@ -27,7 +28,7 @@ from ._exceptions import (
     TransportError,
     UnknownOperationError,
 )
-from ._models import (
+from .results.models import (
     TERMINAL_STATUSES,
     OCRResult,
     Rect,
@@ -36,18 +37,17 @@ from ._models import (
     Submission,
     TaskStatus,
 )
-from ._polling import AsyncPoller, Poller, PollEvent, PollPolicy
-from ._result_store import ResultStore
-from ._stored import clear_store
-from ._task_id import is_valid_task_id, validate_task_id
+from .store.backing import clear_store
+from .store.result_store import ResultStore
+from .wire.task_ids import is_valid_task_id, validate_task_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from IPython.core.interactiveshell import InteractiveShell
 
-    from ._collection import OCRResultCollection
-    from ._magics import OCRMagics
-    from ._runner import FetchHandle
-    from .widget import OCRFetchWidget
+    from .notebook.magics import OCRMagics
+    from .notebook.runner import FetchHandle
+    from .results.collection import OCRResultCollection
+    from .widgets.fetch import OCRFetchWidget
 
 __version__ = "0.1.0"
 
@@ -97,23 +97,23 @@ __all__ = [
 # Notebook-only names load lazily (PEP 562) so that `import ocr_notebook` in a plain
 # script does not pay for IPython or ipywidgets.
 _LAZY: dict[str, str] = {
-    "FetchHandle": "._runner",
-    "OCRFetchWidget": ".widget",
-    "OCRMagics": "._magics",
-    "OCRResultCollection": "._collection",
+    "FetchHandle": ".notebook.runner",
+    "OCRFetchWidget": ".widgets.fetch",
+    "OCRMagics": ".notebook.magics",
+    "OCRResultCollection": ".results.collection",
 }
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
     """``%load_ext ocr_notebook``: register ``%ocr_fetch`` and ``%config OCRMagics``."""
-    from ._magics import load_ipython_extension as load
+    from .notebook.magics import load_ipython_extension as load
 
     load(ipython)
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
     """``%unload_ext ocr_notebook``: remove ``%ocr_fetch`` and ``OCRMagics``."""
-    from ._magics import unload_ipython_extension as unload
+    from .notebook.magics import unload_ipython_extension as unload
 
     unload(ipython)
 

@@ -13,9 +13,9 @@ import sys
 import time
 from collections.abc import Sequence
 
-from ._client import OCRClient
-from ._exceptions import OCRError
-from ._polling import PollEvent
+from .client.clients import OCRClient
+from .client.polling import PollEvent
+from .results.errors import OCRError
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:

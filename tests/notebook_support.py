@@ -19,8 +19,8 @@ from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 
 from ocr_notebook import TaskStatus
-from ocr_notebook._magics import OCRMagics
-from ocr_notebook._polling import PollEvent
+from ocr_notebook.client.polling import PollEvent
+from ocr_notebook.notebook.magics import OCRMagics
 
 PILL = re.compile(r'class="p k-[a-z]+">([^<]*)<')
 

@@ -30,7 +30,7 @@ from ocr_notebook import (
     RateLimitError,
     TaskStatus,
 )
-from ocr_notebook._auth import parse_retry_after, refresh_margin
+from ocr_notebook.client.auth import parse_retry_after, refresh_margin
 from ocr_notebook.emulator import Emulator
 
 KINDS = ["sync", "async"]

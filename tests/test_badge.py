@@ -24,8 +24,8 @@ from ocr_notebook import (
     TaskStatus,
     TransportError,
 )
-from ocr_notebook._throttle import Throttle
-from ocr_notebook.widget import StatusBadge, TextBadge, make_badge
+from ocr_notebook.notebook.badge import StatusBadge, TextBadge, make_badge
+from ocr_notebook.notebook.throttle import Throttle
 
 A = "0a7f3c2e-1111-4a5b-9c3d-2e4f6a8b0c1d"
 B = "1b8e4d3f-2222-4b6c-8d4e-3f5a7b9c1d2e"

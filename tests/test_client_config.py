@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocr_notebook import InsecureTransportError, MissingCredentialsError, UnknownOperationError
-from ocr_notebook._config import (
+from ocr_notebook.client.config import (
     DEFAULT_BASE_URL,
     FETCH_OPERATIONS,
     is_loopback_host,

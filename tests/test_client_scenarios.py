@@ -28,7 +28,7 @@ from ocr_notebook import (
     TaskStatus,
     UnknownOperationError,
 )
-from ocr_notebook._config import FETCH_OPERATIONS
+from ocr_notebook.client.config import FETCH_OPERATIONS
 from ocr_notebook.emulator import Emulator
 
 LINES = ("Hello regions 42", "Second line here")

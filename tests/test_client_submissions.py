@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from ocr_notebook import Rect, Submission
-from ocr_notebook import _submissions as registry
+from ocr_notebook.client import submissions as registry
 
 GUID = "b7162f77-bf10-407d-86de-ee255e422ca7"
 

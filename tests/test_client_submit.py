@@ -15,8 +15,8 @@ from aspose_ocr_cloud import models as _sdk_models
 from PIL import Image
 
 from ocr_notebook import OCRClient, Rect, ResponseFormatError, Submission, UnknownOperationError
-from ocr_notebook import _submissions as submissions
-from ocr_notebook._client import build_submit_body
+from ocr_notebook.client import submissions
+from ocr_notebook.client.clients import build_submit_body
 
 # The SDK's pydantic models take field names mypy does not see (aliases): treat them as Any.
 sdk: Any = _sdk_models

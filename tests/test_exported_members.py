@@ -79,7 +79,8 @@ def test_every_public_name_resolves_to_our_code() -> None:
 
 def test_public_classes_say_they_are_ours() -> None:
     # Errors and models are documented under their private modules; nothing leaks from httpx.
-    from ocr_notebook import _client, _polling
+    from ocr_notebook.client import clients as _client
+    from ocr_notebook.client import polling as _polling
 
     for name in ("OCRClient", "AsyncOCRClient"):
         assert getattr(ocr_notebook, name) is getattr(_client, name)

@@ -29,7 +29,7 @@ from IPython.core.interactiveshell import InteractiveShell
 from notebook_support import configured_magics, record_clients, run, run_error
 
 from ocr_notebook import OCRResult, ResponseStatusCode
-from ocr_notebook._magics import OCRMagics
+from ocr_notebook.notebook.magics import OCRMagics
 
 if TYPE_CHECKING:
     from ocr_notebook.emulator import Emulator

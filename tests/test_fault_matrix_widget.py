@@ -19,7 +19,7 @@ from ocr_notebook import OCRFetchWidget, OCRResult, PollingTimeoutError
 
 if TYPE_CHECKING:
     from ocr_notebook.emulator import Emulator, FaultPlan
-    from ocr_notebook.widget import StatusBadge
+    from ocr_notebook.notebook.badge import StatusBadge
 
 
 @pytest.fixture

@@ -28,8 +28,8 @@ from ocr_notebook import (
     OCRClient,
     OCRFetchWidget,
 )
-from ocr_notebook._magics import OCRMagics
 from ocr_notebook.emulator import Emulator, FaultPlan
+from ocr_notebook.notebook.magics import OCRMagics
 
 GUID = "b7162f77-bf10-407d-86de-ee255e422ca7"
 BAD_IDS = {

@@ -27,7 +27,7 @@ from ocr_notebook import (
     OCRClient,
     RateLimitError,
 )
-from ocr_notebook._polling import is_transient
+from ocr_notebook.client.polling import is_transient
 from ocr_notebook.emulator import Emulator
 from ocr_notebook.emulator._logins import LoginLimiter, pair_key
 

@@ -19,9 +19,9 @@ from IPython.core.interactiveshell import InteractiveShell
 from notebook_support import configured_magics, record_clients, run, run_error
 
 from ocr_notebook import FetchHandle, OCRResult, OCRResultCollection, TaskStatus
-from ocr_notebook._magics import OCRMagics
-from ocr_notebook._polling import DEFAULT_CONCURRENCY, PollEvent
-from ocr_notebook._render import DEFAULTS
+from ocr_notebook.client.polling import DEFAULT_CONCURRENCY, PollEvent
+from ocr_notebook.display.results import DEFAULTS
+from ocr_notebook.notebook.magics import OCRMagics
 
 if TYPE_CHECKING:
     from ocr_notebook.emulator import Emulator
@@ -482,7 +482,7 @@ def test_loading_the_extension_stays_light() -> None:
         "import sys\n"
         "from IPython.core.interactiveshell import InteractiveShell\n"
         "InteractiveShell.instance().run_cell('%load_ext ocr_notebook').raise_error()\n"
-        "print(sorted(m for m in ('ipywidgets', 'ocr_notebook._render', 'ocr_notebook.widget',"
+        "print(sorted(m for m in ('ipywidgets', 'ocr_notebook.display.results', 'ocr_notebook.notebook.badge',"
         " 'pandas', 'PIL') if m in sys.modules))\n"
     )
     out = subprocess.run(  # a fresh interpreter: this one has imported everything already

@@ -20,7 +20,7 @@ from ocr_notebook import (
     TaskStatus,
     TransportError,
 )
-from ocr_notebook._polling import (
+from ocr_notebook.client.polling import (
     Continue,
     Fail,
     Finish,

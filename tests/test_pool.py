@@ -19,7 +19,7 @@ from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from fault_support import faults
 
 from ocr_notebook import AsyncOCRClient, OCRClient, OCRResult, TransportError
-from ocr_notebook._pool import SHARDS, ShardedAsyncTransport, ShardedTransport
+from ocr_notebook.client.pool import SHARDS, ShardedAsyncTransport, ShardedTransport
 from ocr_notebook.emulator import Emulator
 
 # Each GET waits this long on the emulator, so requests really overlap.

@@ -18,7 +18,8 @@ from render_support import (
 )
 
 from ocr_notebook import OCRResult, Rect, Submission, TaskFailedError
-from ocr_notebook._render import (
+from ocr_notebook.display.images import sniff_image
+from ocr_notebook.display.results import (
     DEFAULTS,
     mimebundle,
     render_result_html,
@@ -26,8 +27,7 @@ from ocr_notebook._render import (
     render_results_html,
     set_display_limit,
 )
-from ocr_notebook._render_image import sniff_image
-from ocr_notebook._render_style import pct
+from ocr_notebook.display.style import pct
 
 
 def _data(uri: str) -> tuple[str, bytes]:

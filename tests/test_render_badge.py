@@ -8,15 +8,15 @@ from hypothesis import strategies as st
 from render_support import Audit, audit, make_result
 
 from ocr_notebook import TaskStatus
-from ocr_notebook._polling import PollEvent
-from ocr_notebook._render import (
+from ocr_notebook.client.polling import PollEvent
+from ocr_notebook.display.results import (
     BadgeState,
     render_badge_html,
     render_badge_text,
     render_multi_badge_html,
     render_multi_badge_text,
 )
-from ocr_notebook._render_text import inert
+from ocr_notebook.display.text import inert
 
 TID = "0a7f3c2e-1111-4a5b-9c3d-2e4f6a8b0c1d"
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from render_support import audit, b64, make_result, png_bytes
 
 from ocr_notebook import OCRResult, Rect, ResponseFormatError, Submission
-from ocr_notebook._render import (
+from ocr_notebook.display.results import (
     mimebundle,
     render_result_html,
     render_result_text,

@@ -12,8 +12,8 @@ import re
 from render_support import PDF_BYTES, audit, make_result, png_bytes
 
 from ocr_notebook import Rect, Submission
-from ocr_notebook._render import render_result_html
-from ocr_notebook._render_style import CSS, label_style
+from ocr_notebook.display.results import render_result_html
+from ocr_notebook.display.style import CSS, label_style
 
 HOSTILE = [
     "<style>*{display:none}</style>",

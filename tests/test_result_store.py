@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from ocr_notebook._models import OCRResult, Rect, Submission
-from ocr_notebook._result_store import ResultStore, default_store, store_enabled
+from ocr_notebook.results.models import OCRResult, Rect, Submission
+from ocr_notebook.store.result_store import ResultStore, default_store, store_enabled
 
 BASE = "http://127.0.0.1:9999"
 TASK = "b7162f77-bf10-407d-86de-ee255e422ca7"
@@ -97,8 +97,8 @@ def test_environment_switches(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 _WRITER = textwrap.dedent(
     """
     import base64, sys
-    from ocr_notebook._models import OCRResult
-    from ocr_notebook._result_store import ResultStore
+    from ocr_notebook.results.models import OCRResult
+    from ocr_notebook.store.result_store import ResultStore
     store = ResultStore(sys.argv[1])
     worker = int(sys.argv[2])
     for i in range(int(sys.argv[3])):

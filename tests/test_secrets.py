@@ -39,10 +39,10 @@ from ocr_notebook import (
     OCRError,
     OCRFetchWidget,
 )
-from ocr_notebook._advice import one_line
-from ocr_notebook._magics import OCRMagics
 from ocr_notebook.emulator import Emulator, EmulatorWarning
 from ocr_notebook.emulator._server import _is_loopback
+from ocr_notebook.notebook.magics import OCRMagics
+from ocr_notebook.notebook.messages import one_line
 
 CLIENT_ID = "secrets-test-client"
 SECRET = "zz-S3CRET-7f3a9c-do-not-leak"
@@ -387,7 +387,7 @@ def test_a_redirect_to_plain_http_is_not_followed() -> None:
 
 def test_tls_verification_is_on_by_default() -> None:
     def check(transport: object) -> None:
-        # Every pool of the sharded transport (ocr_notebook._pool) keeps the context httpx
+        # Every pool of the sharded transport (ocr_notebook.client.pool) keeps the context httpx
         # built from verify= on its httpcore pool.
         for shard in cast(Any, transport).shards:
             context: ssl.SSLContext = shard._pool._ssl_context

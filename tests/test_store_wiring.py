@@ -22,9 +22,9 @@ from notebook_support import configured_magics, run, run_error
 
 import ocr_notebook
 from ocr_notebook import OCRClient, OCRResult, OCRResultCollection, TaskStatus
-from ocr_notebook._magics import OCRMagics
-from ocr_notebook._result_store import ResultStore
 from ocr_notebook.emulator import Emulator, FaultPlan
+from ocr_notebook.notebook.magics import OCRMagics
+from ocr_notebook.store.result_store import ResultStore
 
 RETENTION = 100.0
 LINES = ["Stored line one", "Stored line two"]

@@ -20,7 +20,8 @@ from ocr_notebook import (
     OCRResultCollection,
     PollPolicy,
 )
-from ocr_notebook.widget import StatusBadge, parse_task_ids
+from ocr_notebook.notebook.badge import StatusBadge
+from ocr_notebook.wire.task_ids import parse_task_ids
 
 if TYPE_CHECKING:
     from ocr_notebook.emulator import Emulator

@@ -2,7 +2,7 @@
 
 JupyterLab shows an untrusted notebook's saved ``text/html`` only after its sanitizer has run
 (it strips ``<style>``, SVG and ``data:`` links, and keeps only the inline style declarations
-its patterns allow; see ``ocr_notebook/_render_style.py``) and shows a widget view as its
+its patterns allow; see ``ocr_notebook/display/style.py``) and shows a widget view as its
 ``text/plain``. The notebook here holds the real outputs of ``%ocr_fetch`` (executed with
 nbclient, never signed). It is opened as is, then signed into the server's notary database
 and opened again: the trusted view has the full stylesheet, so the checks that tell the two
@@ -53,7 +53,7 @@ SAMPLE_SIZE = (1000, 320)
 
 FETCH = f"""\
 from ocr_notebook import Rect, Submission
-from ocr_notebook._submissions import remember
+from ocr_notebook.client.submissions import remember
 from ocr_notebook.emulator.samples import SAMPLE_REGIONS, sample_png
 
 task_id = emu.inject_task(results={RESULTS!r}, warnings={WARNINGS!r}, task_id={TASK_ID!r})

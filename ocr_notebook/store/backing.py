@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from ._config import DEFAULT_BASE_URL, ENV_BASE_URL, normalize_base_url
-from ._exceptions import OCRError, TaskNotFoundError
-from ._models import OCRResult, TaskStatus
-from ._result_store import ResultStore, default_store, store_enabled
+from ..client.config import DEFAULT_BASE_URL, ENV_BASE_URL, normalize_base_url
+from ..results.errors import OCRError, TaskNotFoundError
+from ..results.models import OCRResult, TaskStatus
+from .result_store import ResultStore, default_store, store_enabled
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
@@ -195,7 +195,7 @@ def _store_switch(shell: InteractiveShell | None) -> bool:
     """``%config OCRMagics.store`` (True when the extension is not loaded)."""
     if shell is None:
         return True
-    from ._magics import OCRMagics
+    from ..notebook.magics import OCRMagics
 
     for configurable in shell.configurables:
         if isinstance(configurable, OCRMagics):

@@ -8,7 +8,8 @@ headers or bodies, so no secret can appear in them.
 
 from __future__ import annotations
 
-from ._exceptions import (
+from ..display.text import inert
+from ..results.errors import (
     AuthenticationError,
     FetchCancelledError,
     HTTPStatusError,
@@ -21,7 +22,6 @@ from ._exceptions import (
     TaskNotFoundError,
     TransportError,
 )
-from ._render_text import inert
 
 __all__ = ["RETENTION_NOTE", "one_line"]
 

@@ -23,16 +23,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import httpx
 
-from . import _submissions
-from ._auth import TokenAuth, parse_retry_after
-from ._config import (
-    IMAGE_OPERATIONS,
-    STATUS_OPERATION,
-    ClientConfig,
-    resolve_api,
-    resolve_config,
-)
-from ._exceptions import (
+from ..results.errors import (
     AuthenticationError,
     HTTPStatusError,
     OCRError,
@@ -40,8 +31,18 @@ from ._exceptions import (
     ResponseFormatError,
     TransportError,
 )
-from ._models import OCRResult, Rect, Submission, TaskStatus
-from ._polling import (
+from ..results.models import OCRResult, Rect, Submission, TaskStatus
+from ..wire.task_ids import validate_task_id
+from . import submissions as _submissions
+from .auth import TokenAuth, parse_retry_after
+from .config import (
+    IMAGE_OPERATIONS,
+    STATUS_OPERATION,
+    ClientConfig,
+    resolve_api,
+    resolve_config,
+)
+from .polling import (
     DEFAULT_CONCURRENCY,
     AsyncPoller,
     Poller,
@@ -51,13 +52,12 @@ from ._polling import (
     async_poll_many,
     poll_many,
 )
-from ._pool import ShardedAsyncTransport, ShardedTransport
-from ._task_id import validate_task_id
+from .pool import ShardedAsyncTransport, ShardedTransport
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
-    from ._result_store import ResultStore
+    from ..store.result_store import ResultStore
 
 __all__ = ["AsyncOCRClient", "ImageInput", "OCRClient", "RegionInput", "build_submit_body"]
 

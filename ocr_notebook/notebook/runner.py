@@ -22,15 +22,15 @@ import threading
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from ._advice import one_line
-from ._collection import OCRResultCollection
-from ._exceptions import FetchCancelledError, OCRError
-from ._models import OCRResult
-from ._polling import DEFAULT_CONCURRENCY, Poller, PollEvent
+from ..client.polling import DEFAULT_CONCURRENCY, Poller, PollEvent
+from ..results.collection import OCRResultCollection
+from ..results.errors import FetchCancelledError, OCRError
+from ..results.models import OCRResult
+from .messages import one_line
 
 if TYPE_CHECKING:
-    from ._client import AsyncOCRClient, OCRClient
-    from .widget import Badge
+    from ..client.clients import AsyncOCRClient, OCRClient
+    from .badge import Badge
 
 __all__ = ["FetchHandle", "Outcome", "fetch_async", "fetch_blocking", "finish", "start_fetch"]
 
@@ -392,6 +392,16 @@ def start_fetch(
     A client passed in is not closed; clients built here are.
 
     Args:
+        task_ids: The validated ids to fetch, in the order results are returned.
+        api: The v5 operation the ids belong to.
+        timeout: Seconds to keep polling each task (``None``: the poll policy's default).
+        badge: Shown before this returns and redrawn as tasks progress.
+        concurrency: Most requests in flight at once.
+        client: A client to use (not closed here).
+        make_async_client: Builds the async client when none is given.
+        make_client: Builds the sync client when none is given.
+        on_done: Called with the handle when every task has ended.
+        resume: How the one-line error tells the user to resume (``{id}`` is filled in).
         known: Results already in hand (the local result store's): not fetched, shown
             settled at once. When they are all the ids, the handle is done on return.
         amend: Applied to each fetched outcome (e.g. a NotExist replaced by a stored copy).
@@ -399,7 +409,7 @@ def start_fetch(
     Raises:
         OCRError: building the client failed (e.g. ``MissingCredentialsError``).
     """
-    from ._client import AsyncOCRClient, OCRClient
+    from ..client.clients import AsyncOCRClient, OCRClient
 
     handle = FetchHandle(task_ids, badge, resume=resume)
     if on_done is not None:

@@ -12,8 +12,8 @@ import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ._models import Rect
-from ._render_style import (
+from ..results.models import Rect
+from .style import (
     FIGURE,
     OVERLAY_IMAGE,
     box_style,
@@ -21,7 +21,7 @@ from ._render_style import (
     image_frame_style,
     label_style,
 )
-from ._render_text import esc, human_size
+from .text import esc, human_size
 
 
 @dataclass(frozen=True)

@@ -23,14 +23,14 @@ from dataclasses import dataclass
 
 import httpx
 
-from ._config import is_loopback_host
-from ._exceptions import (
+from ..results.errors import (
     AuthenticationError,
     HTTPStatusError,
     InsecureTransportError,
     LoginLockoutError,
     ResponseFormatError,
 )
+from .config import is_loopback_host
 
 __all__ = ["TokenAuth", "parse_retry_after", "refresh_margin"]
 

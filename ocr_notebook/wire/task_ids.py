@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ._exceptions import InvalidTaskIdError
+from ..results.errors import InvalidTaskIdError
 
-__all__ = ["is_valid_task_id", "validate_task_id"]
+__all__ = ["is_valid_task_id", "parse_task_ids", "validate_task_id"]
 
 # A GUID (8-4-4-4-12 hex), or the text-to-speech form where "TTS" replaces the
 # first three hex digits (``TTS01232-9d40-4f2d-8eda-f1fc0b12bce6``).
@@ -44,3 +44,27 @@ def validate_task_id(task_id: object) -> str:
         f"Malformed task id {shown!r}: expected a GUID like "
         "'b7162f77-bf10-407d-86de-ee255e422ca7' (or a TTS id); no request was sent."
     )
+
+
+_ID_SPLIT = re.compile(r"[\s,;]+")
+
+
+def parse_task_ids(text: str) -> list[str]:
+    """Task ids from free text (whitespace, commas or semicolons between them), validated.
+
+    Duplicates are dropped, first occurrence kept.
+
+    Raises:
+        InvalidTaskIdError: empty text, or one of the ids is malformed.
+    """
+    raw = [t for t in _ID_SPLIT.split(text.strip()) if t]
+    if not raw:
+        raise InvalidTaskIdError(
+            "No task id given; paste the id returned when the task was submitted."
+        )
+    ids: list[str] = []
+    for token in raw:
+        tid = validate_task_id(token)
+        if tid not in ids:
+            ids.append(tid)
+    return ids

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ._exceptions import InsecureTransportError, MissingCredentialsError, UnknownOperationError
+from ..results.errors import InsecureTransportError, MissingCredentialsError, UnknownOperationError
 
 __all__ = [
     "DEFAULT_BASE_URL",

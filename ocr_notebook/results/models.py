@@ -15,7 +15,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import ResponseFormatError
+from .errors import ResponseFormatError
 
 if TYPE_CHECKING:
     import pandas
@@ -443,12 +443,12 @@ class OCRResult:
     ) -> dict[str, str]:
         """Rich display for IPython/Jupyter: ``text/plain`` and escaped ``text/html``.
 
-        Shows at most ``ocr_notebook._render.DEFAULTS.display_limit`` regions (50 by
+        Shows at most ``ocr_notebook.display.results.DEFAULTS.display_limit`` regions (50 by
         default; ``%config OCRMagics.display_limit = N`` or
-        ``ocr_notebook._render.set_display_limit(N)`` changes it, ``None`` shows all).
+        ``ocr_notebook.display.results.set_display_limit(N)`` changes it, ``None`` shows all).
         """
         # Imported here so that `import ocr_notebook` does not load the renderer.
-        from ._render import mimebundle
+        from ..display.results import mimebundle
 
         return mimebundle(self, include=include, exclude=exclude)
 

@@ -12,17 +12,17 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
-from ._advice import one_line
-from ._exceptions import (
+from ..client.polling import PollEvent
+from ..display.badges import BadgeState
+from ..results.errors import (
     FetchCancelledError,
     OCRError,
     PollingTimeoutError,
     TaskFailedError,
     TaskNotFoundError,
 )
-from ._models import OCRResult, TaskStatus
-from ._polling import PollEvent
-from ._render_badge import BadgeState
+from ..results.models import OCRResult, TaskStatus
+from .messages import one_line
 
 __all__ = ["STAGES", "STARTING", "TaskBoard", "is_ok", "outcome_state", "stage"]
 

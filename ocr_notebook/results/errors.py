@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._models import OCRResult
+    from .models import OCRResult
 
 __all__ = [
     "AuthenticationError",

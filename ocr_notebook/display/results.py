@@ -31,18 +31,18 @@ from __future__ import annotations
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
-from ._models import OCRResult, RegionResult, TaskStatus
-from ._render_badge import (
+from ..results.models import OCRResult, RegionResult, TaskStatus
+from .badges import (
     BadgeState,
     render_badge_html,
     render_badge_text,
     render_multi_badge_html,
     render_multi_badge_text,
 )
-from ._render_image import Box, EmbedBudget, overlay_html
-from ._render_regions import Limits, parse_boxes, render_region
-from ._render_style import CARD_LIST, CHIP, CHIP_COLOURS, CSS, HEADER, SIDE, SPLIT
-from ._render_text import clip, esc, human_size, inert, plural
+from .images import Box, EmbedBudget, overlay_html
+from .regions import Limits, parse_boxes, render_region
+from .style import CARD_LIST, CHIP, CHIP_COLOURS, CSS, HEADER, SIDE, SPLIT
+from .text import clip, esc, human_size, inert, plural
 
 __all__ = [
     "DEFAULTS",

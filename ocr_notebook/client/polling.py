@@ -32,7 +32,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future
 from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, replace
 
-from ._exceptions import (
+from ..results.errors import (
     AuthenticationError,
     FetchCancelledError,
     HTTPStatusError,
@@ -43,7 +43,7 @@ from ._exceptions import (
     TaskNotFoundError,
     TransportError,
 )
-from ._models import OCRResult, TaskStatus
+from ..results.models import OCRResult, TaskStatus
 
 __all__ = [
     "DEFAULT_CONCURRENCY",

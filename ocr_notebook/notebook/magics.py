@@ -20,22 +20,22 @@ from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, observe, validate
 
-from ._advice import one_line
-from ._config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
-from ._exceptions import MissingCredentialsError, OCRError
-from ._polling import DEFAULT_CONCURRENCY, PollPolicy
-from ._task_id import validate_task_id
+from ..client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
+from ..client.polling import DEFAULT_CONCURRENCY, PollPolicy
+from ..results.errors import MissingCredentialsError, OCRError
+from ..wire.task_ids import validate_task_id
+from .messages import one_line
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-    from ._client import AsyncOCRClient, OCRClient
-    from ._collection import OCRResultCollection
-    from ._models import OCRResult
-    from ._polling import PollEvent
-    from ._result_store import ResultStore
-    from ._runner import FetchHandle
-    from ._stored import StoreBacking
+    from ..client.clients import AsyncOCRClient, OCRClient
+    from ..client.polling import PollEvent
+    from ..results.collection import OCRResultCollection
+    from ..results.models import OCRResult
+    from ..store.backing import StoreBacking
+    from ..store.result_store import ResultStore
+    from .runner import FetchHandle
 
 __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -67,7 +67,7 @@ def parse_argstring(magic: Callable[..., Any], line: str) -> Any:
 
 
 def _set_display_limit(limit: int | None) -> None:
-    from ._render import set_display_limit
+    from ..display.results import set_display_limit
 
     set_display_limit(limit)
 
@@ -219,13 +219,13 @@ class OCRMagics(Magics):
             raise UsageError(one_line(exc)) from None
 
     def _result_store(self) -> ResultStore | None:
-        from ._stored import active_store
+        from ..store.backing import active_store
 
         return active_store(self.store)
 
     def _store_backing(self, api: str) -> StoreBacking:
         """The local store behind a fetch of ``api`` tasks (see ``_stored``)."""
-        from ._stored import StoreBacking, service_base_url
+        from ..store.backing import StoreBacking, service_base_url
 
         try:
             base_url = service_base_url(self.base_url)
@@ -270,14 +270,14 @@ class OCRMagics(Magics):
 
     def make_client(self, timeout: float | None = None) -> OCRClient:
         """A synchronous client configured like the magic's (for use in Python code)."""
-        from ._client import OCRClient
+        from ..client.clients import OCRClient
 
         client: OCRClient = self._client(OCRClient, self.timeout if timeout is None else timeout)
         return client
 
     def make_async_client(self, timeout: float | None = None) -> AsyncOCRClient:
         """An async client configured like the magic's."""
-        from ._client import AsyncOCRClient
+        from ..client.clients import AsyncOCRClient
 
         client: AsyncOCRClient = self._client(
             AsyncOCRClient, self.timeout if timeout is None else timeout
@@ -439,8 +439,8 @@ class OCRMagics(Magics):
     def _blocking(
         self, ids: list[str], api: str, timeout: float, refresh: bool = False
     ) -> OCRResult | OCRResultCollection:
-        from ._runner import fetch_blocking, finish
-        from .widget import make_badge
+        from .badge import make_badge
+        from .runner import fetch_blocking, finish
 
         def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
             client = self.make_client(timeout)
@@ -468,7 +468,7 @@ class OCRMagics(Magics):
     def _check_collection(
         fetched: OCRResult | OCRResultCollection,
     ) -> OCRResult | OCRResultCollection:
-        from ._collection import OCRResultCollection
+        from ..results.collection import OCRResultCollection
 
         if isinstance(fetched, OCRResultCollection):
             errors = fetched.errors
@@ -486,7 +486,7 @@ class OCRMagics(Magics):
     def _no_wait(
         self, ids: list[str], api: str, refresh: bool = False
     ) -> OCRResult | OCRResultCollection:
-        from ._collection import OCRResultCollection
+        from ..results.collection import OCRResultCollection
 
         def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
             with self.make_client() as client:
@@ -502,8 +502,8 @@ class OCRMagics(Magics):
     def _background(
         self, ids: list[str], api: str, timeout: float, name: str | None, refresh: bool = False
     ) -> FetchHandle:
-        from ._runner import start_fetch
-        from .widget import make_badge
+        from .badge import make_badge
+        from .runner import start_fetch
 
         backing = self._store_backing(api)
         known = backing.answered(ids, refresh=refresh)
@@ -565,7 +565,7 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     configurables: list[Any] = ipython.configurables  # typed too narrowly by IPython
     if magics not in configurables:
         configurables.append(magics)
-    from ._stored import register_store_magic
+    from ..store.backing import register_store_magic
 
     register_store_magic(ipython)
 
@@ -576,7 +576,7 @@ def unload_ipython_extension(ipython: InteractiveShell) -> None:
     manager.magics["line"].pop("ocr_fetch", None)
     manager.registry.pop("OCRMagics", None)
     _forget_configurables(ipython)
-    from ._stored import unregister_store_magic
+    from ..store.backing import unregister_store_magic
 
     unregister_store_magic(ipython)
 

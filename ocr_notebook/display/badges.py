@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from ._render_text import esc, inert, plural
+from .text import esc, inert, plural
 
 __all__ = [
     "BadgeState",

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ._models import OCRResult, TaskStatus
+from ..results.models import OCRResult, TaskStatus
 
 __all__ = ["ResultStore", "default_store", "store_enabled"]
 

@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from ._exceptions import OCRError
-from ._models import OCRResult, RegionResult, TaskStatus
+from .errors import OCRError
+from .models import OCRResult, RegionResult, TaskStatus
 
 if TYPE_CHECKING:
     import pandas
@@ -166,8 +166,8 @@ class OCRResultCollection(Sequence[OCRResult]):
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, str]:
-        from ._render import DEFAULTS, render_result_text, render_results_html
-        from ._render_text import esc
+        from ..display.results import DEFAULTS, render_result_text, render_results_html
+        from ..display.text import esc
 
         def wanted(mime: str) -> bool:
             return (include is None or mime in include) and (exclude is None or mime not in exclude)
@@ -198,7 +198,7 @@ class OCRResultCollection(Sequence[OCRResult]):
 
 
 def _error_label(error: OCRError) -> str:
-    from ._board import outcome_state
-    from ._render_badge import BadgeState
+    from ..display.badges import BadgeState
+    from ..notebook.board import outcome_state
 
     return str(outcome_state(BadgeState(task_id=error.task_id or "", status=""), error).status)

@@ -147,6 +147,7 @@ class ShardedTransport(httpx.BaseTransport):
         self._busy = _Busy(shards)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the least busy shard; its slot is freed when the body closes."""
         index, release = self._busy.take()
         try:
             response = self.shards[index].handle_request(request)
@@ -188,6 +189,7 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
         self._busy = _Busy(shards)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send ``request`` through the least busy shard; its slot is freed when the body closes."""
         index, release = self._busy.take()
         try:
             response = await self.shards[index].handle_async_request(request)
@@ -198,5 +200,6 @@ class ShardedAsyncTransport(httpx.AsyncBaseTransport):
         return _with_stream(response, _AsyncReleasingStream(response.stream, release))
 
     async def aclose(self) -> None:
+        """Close every shard's connections."""
         for shard in self.shards:
             await shard.aclose()

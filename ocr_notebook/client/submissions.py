@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from ._config import normalize_base_url
-from ._models import Submission
+from ..results.models import Submission
+from .config import normalize_base_url
 
 __all__ = ["MAX_BYTES", "MAX_ENTRIES", "clear", "lookup", "remember"]
 

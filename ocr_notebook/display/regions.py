@@ -20,10 +20,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ._models import RegionResult
-from ._render_image import EmbedBudget, data_uri, sniff_image
-from ._render_style import REGION_IMAGE
-from ._render_text import clip, esc, human_size, plural
+from ..results.models import RegionResult
+from .images import EmbedBudget, data_uri, sniff_image
+from .style import REGION_IMAGE
+from .text import clip, esc, human_size, plural
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ _HOCR_CLASSES = frozenset(
 
 
 def sanitize_hocr(markup: str) -> str:
-    """hOCR reduced to inert structural HTML: no scripts, styles, handlers, links or images.
+    """Reduce hOCR to inert structural HTML (no scripts, styles, handlers, links or images).
 
     Keeps ``title`` (hOCR's bbox/confidence properties, shown as tooltips), ``lang``,
     ``dir``, hOCR's own classes, and ``id`` prefixed with ``ocrnb-`` so it cannot clash
