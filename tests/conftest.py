@@ -13,8 +13,7 @@ if TYPE_CHECKING:
 
     from ocr_notebook.emulator import Emulator
 
-TEST_CLIENT_ID = "test-client-id"
-TEST_CLIENT_SECRET = "test-client-s3cr3t-never-shown"
+from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
 
 @pytest.fixture(autouse=True)
@@ -65,7 +64,8 @@ def emulator_anon(emulator: Emulator) -> Iterator[httpx.Client]:
 def shell() -> Iterator[InteractiveShell]:
     """The real IPython shell with ``ocr_notebook`` loaded, for one test module."""
     from IPython.core.interactiveshell import InteractiveShell
-    from notebook_support import run
+
+    from tests.support.notebook import run
 
     ip = InteractiveShell.instance()
     run(ip, "%load_ext ocr_notebook")

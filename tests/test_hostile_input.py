@@ -15,12 +15,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
-from emulator_support import GUID_UNKNOWN
-from fault_support import check_line, task
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from notebook_support import configured_magics, record_comms, run_error
 
 from ocr_notebook import (
     AsyncOCRClient,
@@ -30,6 +26,10 @@ from ocr_notebook import (
 )
 from ocr_notebook.emulator import Emulator, FaultPlan
 from ocr_notebook.notebook.magics import OCRMagics
+from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from tests.support.emulator import GUID_UNKNOWN
+from tests.support.faults import check_line, task
+from tests.support.notebook import configured_magics, record_comms, run_error
 
 GUID = "b7162f77-bf10-407d-86de-ee255e422ca7"
 BAD_IDS = {

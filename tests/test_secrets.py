@@ -27,10 +27,8 @@ from typing import Any, cast
 
 import httpx
 import pytest
-from fault_support import ROWS, faults, policy
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
-from notebook_support import configured_magics, record_comms, run, run_error
 
 from ocr_notebook import (
     AsyncOCRClient,
@@ -43,6 +41,8 @@ from ocr_notebook.emulator import Emulator, EmulatorWarning
 from ocr_notebook.emulator._server import _is_loopback
 from ocr_notebook.notebook.magics import OCRMagics
 from ocr_notebook.notebook.messages import one_line
+from tests.support.faults import ROWS, faults, policy
+from tests.support.notebook import configured_magics, record_comms, run, run_error
 
 CLIENT_ID = "secrets-test-client"
 SECRET = "zz-S3CRET-7f3a9c-do-not-leak"
@@ -249,8 +249,9 @@ def test_a_saved_notebook_holds_no_secret(
 ) -> None:
     """A real kernel (nbclient) runs the magic, the widget and the clients; grep the .ipynb."""
     import nbformat
-    from conftest import TEST_CLIENT_ID, TEST_CLIENT_SECRET
     from nbclient import NotebookClient
+
+    from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
     tokens: list[str] = []
     original = emulator._service.tokens.issue
