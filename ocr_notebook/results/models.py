@@ -157,6 +157,9 @@ class Submission:
         orders: The ``order`` of each region, parallel to ``regions``.
         api: The operation the task was submitted to.
         settings: The ``settings`` object sent, as JSON.
+        names: Each region's name, parallel to ``regions`` (``""`` where unnamed; empty
+            when no region was named, e.g. a template's ``invoice_no``).
+        source: Where the image came from (a file path, or a caller's label), if known.
     """
 
     image: bytes
@@ -164,6 +167,8 @@ class Submission:
     orders: tuple[int, ...] = ()
     api: str = "RecognizeRegions"
     settings: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    names: tuple[str, ...] = ()
+    source: str | None = None
 
     def rects_in_result_order(self) -> tuple[Rect, ...]:
         """Regions sorted by ``order`` (stable), the order the service returns results in."""
