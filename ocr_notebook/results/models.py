@@ -15,6 +15,7 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..analysis.corrections import Corrections, apply_corrections, merge_corrections
 from .errors import ResponseFormatError
 
 if TYPE_CHECKING:
@@ -244,6 +245,8 @@ class OCRResult:
         raw: The response JSON as received (excluded from equality).
         api: The operation the result was fetched from.
         submission: What this package submitted for the task, when it did.
+        corrections: ``{region order: corrected text}`` (see :meth:`corrected`); empty
+            when none. ``regions`` always hold the service's data.
     """
 
     id: str | None
@@ -255,6 +258,11 @@ class OCRResult:
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     api: str = "RecognizeRegions"
     submission: Submission | None = field(default=None, compare=False, repr=False)
+    corrections: Mapping[int, str] = field(default_factory=Corrections, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Read-only, so a result's corrections change only through `corrected`.
+        object.__setattr__(self, "corrections", Corrections(self.corrections))
 
     # -- parsing --------------------------------------------------------------------------
 
@@ -324,8 +332,39 @@ class OCRResult:
 
     @property
     def texts(self) -> list[str]:
-        """The text of every text-like region, in region order."""
+        """The text of every text-like region, in region order (corrected, see ``corrected``)."""
+        return [t for t in self.region_texts() if t is not None]
+
+    @property
+    def ocr_texts(self) -> list[str]:
+        """The service's text of every text-like region, in region order, corrected or not."""
         return [r.text for r in self.regions if r.text is not None]
+
+    def region_texts(self) -> list[str | None]:
+        """Each region's text, parallel to ``regions`` (None for binary data), corrected."""
+        orders = _orders_in_result_order(self.submission, len(self.regions))
+        pairs = ((o, r.text) for o, r in zip(orders, self.regions, strict=True))
+        return apply_corrections(pairs, self.corrections)
+
+    def corrected(self, corrections: Mapping[int, str]) -> OCRResult:
+        """A copy whose ``texts`` carry ``corrections`` on top of any it already has.
+
+        Args:
+            corrections: ``{region order: text}`` (the ``order`` column of
+                ``to_dataframe()``). A region corrected back to the service's text is no
+                longer corrected. ``ocr_texts`` and ``regions`` keep the service's data.
+
+        Raises:
+            TypeError: A key is not an int or a text not a str.
+            ValueError: A key is not the order of a text region.
+        """
+        merged = merge_corrections(self.corrections, corrections, self.ocr_texts_by_order())
+        return replace(self, corrections=merged)
+
+    def ocr_texts_by_order(self) -> dict[int, str]:
+        """The service's text of each text-like region, by the region's ``order``."""
+        orders = _orders_in_result_order(self.submission, len(self.regions))
+        return {o: r.text for o, r in zip(orders, self.regions, strict=True) if r.text is not None}
 
     @property
     def text(self) -> str:
@@ -347,7 +386,10 @@ class OCRResult:
         return self.regions[index]
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """One row per region: task id, region index, order, type, text, characters.
+        """One row per region: task id, region, order, type, text, characters, ocr_text, corrected.
+
+        ``text`` is the corrected text where the region was corrected, ``ocr_text`` the
+        service's, ``corrected`` says which.
 
         Raises:
             ImportError: pandas is not installed (``pip install pandas``).
@@ -361,14 +403,17 @@ class OCRResult:
 
     def _rows(self) -> list[dict[str, Any]]:
         orders = _orders_in_result_order(self.submission, len(self.regions))
+        texts = self.region_texts()
         return [
             {
                 "task_id": self.id,
                 "region": r.index,
                 "order": orders[r.index],
                 "type": r.type,
-                "text": r.text,
-                "characters": len(r.text) if r.text is not None else 0,
+                "text": texts[r.index],
+                "characters": len(texts[r.index] or ""),
+                "ocr_text": r.text,
+                "corrected": orders[r.index] in self.corrections,
             }
             for r in self.regions
         ]
@@ -401,6 +446,8 @@ class OCRResult:
             ),
             "api": self.api,
         }
+        if self.corrections:
+            out["corrections"] = {str(k): v for k, v in self.corrections.items()}
         if self.submission is not None:
             sub = self.submission
             out["submission"] = {
@@ -425,10 +472,14 @@ class OCRResult:
                 api=str(sub.get("api", "RecognizeRegions")),
                 settings=dict(sub.get("settings") or {}),
             )
-        wire = {k: v for k, v in data.items() if k not in ("api", "submission")}
-        return cls.from_response(
+        wire = {k: v for k, v in data.items() if k not in ("api", "submission", "corrections")}
+        result = cls.from_response(
             wire, api=str(data.get("api", "RecognizeRegions")), submission=submission
         )
+        corrections = data.get("corrections")
+        if isinstance(corrections, Mapping) and corrections:
+            result = result.corrected({int(k): v for k, v in corrections.items()})
+        return result
 
     def with_submission(self, submission: Submission | None) -> OCRResult:
         """A copy that knows what was submitted for the task."""
@@ -436,9 +487,10 @@ class OCRResult:
 
     def __repr__(self) -> str:
         chars = sum(len(t) for t in self.texts)
+        corrected = f" corrected={len(self.corrections)}" if self.corrections else ""
         return (
             f"<OCRResult id={self.id} {self.status_raw or self.status.value} "
-            f"regions={len(self.regions)} chars={chars}>"
+            f"regions={len(self.regions)} chars={chars}{corrected}>"
         )
 
     def _repr_mimebundle_(
@@ -458,7 +510,16 @@ class OCRResult:
         return mimebundle(self, include=include, exclude=exclude)
 
 
-_DATAFRAME_COLUMNS = ("task_id", "region", "order", "type", "text", "characters")
+_DATAFRAME_COLUMNS = (
+    "task_id",
+    "region",
+    "order",
+    "type",
+    "text",
+    "characters",
+    "ocr_text",
+    "corrected",
+)
 
 
 def _orders_in_result_order(submission: Submission | None, count: int) -> list[int]:
