@@ -21,6 +21,9 @@ from .errors import ResponseFormatError
 if TYPE_CHECKING:
     import pandas
 
+    from ..analysis.compare import Comparison, Reference
+    from ..analysis.search import SearchHits
+
 __all__ = [
     "TERMINAL_STATUSES",
     "OCRResult",
@@ -361,6 +364,61 @@ class OCRResult:
         merged = merge_corrections(self.corrections, corrections, self.ocr_texts_by_order())
         return replace(self, corrections=merged)
 
+    def texts_by_order(self) -> dict[int, str]:
+        """The (corrected) text of each text-like region, by the region's ``order``."""
+        orders = _orders_in_result_order(self.submission, len(self.regions))
+        return {o: t for o, t in zip(orders, self.region_texts(), strict=True) if t is not None}
+
+    def search(
+        self, pattern: str, *, regex: bool = False, case: bool = False, fuzzy: float | None = None
+    ) -> SearchHits:
+        """Every occurrence of ``pattern`` in the (corrected) texts, each in its context.
+
+        Args:
+            pattern: A literal, or a regular expression with ``regex=True``.
+            regex: Python regular-expression syntax, stopped after 2 s if it backtracks
+                catastrophically.
+            case: Match case exactly (default: ignore case).
+            fuzzy: A similarity threshold 0-100: find approximate occurrences (rapidfuzz).
+
+        Raises:
+            ValueError: An empty or invalid pattern, a regex that ran too long, ``regex``
+                with ``fuzzy``, or a threshold outside 0-100.
+        """
+        # Imported here so that `import ocr_notebook` does not load regex and rapidfuzz.
+        from ..analysis.search import search_texts
+
+        items = [(self.id, o, t) for o, t in self.texts_by_order().items()]
+        return search_texts(items, pattern, regex=regex, case=case, fuzzy=fuzzy)
+
+    def compare(self, reference: Reference) -> Comparison:
+        """Character and word error rates of the (corrected) texts against ``reference``.
+
+        Args:
+            reference: A list of strings (one per text region, in order), a mapping from
+                region order or region name (``submission.names``) to text, or another
+                ``OCRResult`` (its texts).
+
+        Raises:
+            ValueError: The reference is empty, names an unknown region, or a list of
+                another length than the regions.
+        """
+        # Imported here so that `import ocr_notebook` does not load rapidfuzz.
+        from ..analysis.compare import compare_texts, reference_by_order
+
+        names = _names_by_order(self.submission, len(self.regions))
+        expected = reference_by_order(reference, self.texts_by_order(), names)
+        return compare_texts(self.texts_by_order(), expected, task_id=self.id)
+
+    def to_markdown(self) -> str:
+        """A Markdown table of the regions: order, name (if any), text, corrected.
+
+        Pipes, backslashes and line breaks in texts are escaped, so every region stays one row.
+        """
+        from ..analysis.export import markdown_table, region_rows
+
+        return markdown_table(region_rows(self))
+
     def ocr_texts_by_order(self) -> dict[int, str]:
         """The service's text of each text-like region, by the region's ``order``."""
         orders = _orders_in_result_order(self.submission, len(self.regions))
@@ -520,6 +578,14 @@ _DATAFRAME_COLUMNS = (
     "ocr_text",
     "corrected",
 )
+
+
+def _names_by_order(submission: Submission | None, count: int) -> dict[str, int]:
+    """Each named region's ``order``, by name (empty when the submission names none)."""
+    if submission is None or not submission.names or len(submission.regions) != count:
+        return {}
+    orders = submission.orders or tuple(range(count))
+    return {name: order for name, order in zip(submission.names, orders, strict=False) if name}
 
 
 def _orders_in_result_order(submission: Submission | None, count: int) -> list[int]:
