@@ -8,7 +8,7 @@ imported for typing only). ``OCRResultCollection.to_parquet/to_csv/to_jsonl`` an
 from __future__ import annotations
 
 import csv
-import importlib.util
+import importlib
 import json
 import os
 import re
@@ -109,10 +109,12 @@ def write_parquet(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
     Raises:
         ImportError: pandas or pyarrow is missing (one line: what to install).
     """
-    # pandas names its engine in a longer message; ours says which extra to install.
-    if importlib.util.find_spec("pyarrow") is None or importlib.util.find_spec("pandas") is None:
-        raise ImportError(PARQUET_HINT)
-    import pandas as pd
+    try:
+        # pandas names its engine in a longer message; ours says which extra to install.
+        importlib.import_module("pyarrow")
+        import pandas as pd
+    except ImportError:
+        raise ImportError(PARQUET_HINT) from None
 
     frame = pd.DataFrame(list(rows), columns=list(EXPORT_COLUMNS))
     for column in ("order", "x1", "y1", "x2", "y2"):

@@ -23,7 +23,10 @@ items from their (corrected) texts.
   best span, and the text left and right of it is searched again the same way, until no
   piece scores enough or a piece is too short to (shorter than ``len(pattern) * t / (2 -
   t)`` for a threshold ``t`` in 0-1, the shortest span whose score can reach it). So a long
-  region yields every separate approximate occurrence, not only the best one.
+  region yields every separate approximate occurrence, not only the best one. The aligned
+  window is as long as the pattern, so each end is then moved by up to two characters to
+  the span needing the fewest edits (``"totl"``, not ``"totl "``), still scoring at least
+  the threshold with ``fuzz.ratio``, which is the hit's ``score``.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 import regex as regex_module
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 if TYPE_CHECKING:
     import pandas
@@ -49,6 +53,8 @@ REGEX_TIMEOUT = 2.0
 #: Characters of context kept on each side of a hit.
 CONTEXT = 40
 _SEPARATOR = "\x00"
+#: Characters each end of a fuzzy hit may move to fit the pattern better (see ``_nudge``).
+NUDGE = 2
 
 Item = tuple["str | None", int, str]
 
@@ -315,10 +321,33 @@ def _spans(needle: str, text: str, threshold: float, shortest: int) -> list[tupl
         aligned = fuzz.partial_ratio_alignment(needle, text[lo:hi], score_cutoff=threshold)
         if aligned is None or aligned.dest_end <= aligned.dest_start:
             continue
-        start, end = lo + aligned.dest_start, lo + aligned.dest_end
-        found.append((start, end, aligned.score))
+        start, end, score = _nudge(
+            needle, text, lo + aligned.dest_start, lo + aligned.dest_end, lo, hi, threshold
+        )
+        found.append((start, end, score))
         pieces += [(lo, start), (end, hi)]
     return sorted(found)
+
+
+def _nudge(
+    needle: str, text: str, start: int, end: int, lo: int, hi: int, threshold: float
+) -> tuple[int, int, float]:
+    # partial_ratio aligns a window exactly as long as the pattern ("totl " for "total").
+    # Among spans whose ends lie within NUDGE characters and still score >= threshold,
+    # take the fewest edits (Levenshtein), then the length closest to the pattern's (so
+    # "Subtotai" gives "totai", a substitution, not "tota"), then the best score.
+    best: tuple[int, int, float, int, int] | None = None
+    for s in range(max(lo, start - NUDGE), min(start + NUDGE, end - 1) + 1):
+        for e in range(max(s + 1, end - NUDGE), min(hi, end + NUDGE) + 1):
+            score = fuzz.ratio(needle, text[s:e])
+            if score < threshold:
+                continue
+            key = (Levenshtein.distance(needle, text[s:e]), abs(e - s - len(needle)), -score)
+            if best is None or key < best[:3]:
+                best = (*key, s, e)
+    if best is None:  # pragma: no cover - the aligned window itself always qualifies
+        return start, end, fuzz.ratio(needle, text[start:end])
+    return best[3], best[4], -best[2]
 
 
 def _shortest_span(length: int, threshold: float) -> int:
