@@ -345,9 +345,11 @@ class OCRResult:
 
     def region_texts(self) -> list[str | None]:
         """Each region's text, parallel to ``regions`` (None for binary data), corrected."""
+        texts = [r.text for r in self.regions]
+        if not self.corrections:
+            return texts
         orders = _orders_in_result_order(self.submission, len(self.regions))
-        pairs = ((o, r.text) for o, r in zip(orders, self.regions, strict=True))
-        return apply_corrections(pairs, self.corrections)
+        return apply_corrections(zip(orders, texts, strict=True), self.corrections)
 
     def corrected(self, corrections: Mapping[int, str]) -> OCRResult:
         """A copy whose ``texts`` carry ``corrections`` on top of any it already has.

@@ -209,3 +209,42 @@ def test_line_breaks_show_on_one_line() -> None:
     hits = _result("first line\ntotal second").search("total")
     assert "\u23ce" in hits[0].context.replace("\n", "\u23ce")
     assert "line \u23ce <mark" in render_search_html(hits)
+
+
+def test_a_regex_match_across_regions_is_searched_again_region_by_region() -> None:
+    # [\s\S]* crosses the separators of the joined texts: those regions are searched alone.
+    result = _result("a1", "2d", "a3d")
+    assert _spans(result.search(r"a[\s\S]*d", regex=True)) == [(2, 0, 3, "a3d")]
+    assert _spans(result.search(r"1.2", regex=True)) == []
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\d+",
+        r"[a-z]+ \d",
+        r"t\w*l",
+        r"\bto",
+        r"l\b",
+        r"^\w+",
+        r"\w+$",
+        r"(?<=a )\w+",
+        r"(?i)TOTAL",
+        r"[^z]{3}",
+        r"\W+",
+        r"\s*total\s*",
+    ],
+)
+def test_regex_hits_are_exactly_those_of_a_search_region_by_region(pattern: str) -> None:
+    import regex
+
+    texts = ["total 12\nsubtotal 3", "a total", "", "totals: 4 5 6", "x\x00total", "l"]
+    items = [(TID, i, t) for i, t in enumerate(texts)]
+    compiled = regex.compile(pattern, regex.IGNORECASE)
+    expected = [
+        (i, m.start(), m.end(), m.group())
+        for i, t in enumerate(texts)
+        for m in compiled.finditer(t)
+        if m.end() > m.start()
+    ]
+    assert _spans(search_texts(items, pattern, regex=True)) == expected
