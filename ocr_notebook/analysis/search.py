@@ -19,9 +19,11 @@ items from their (corrected) texts.
   region (``^``, ``$`` and look-arounds see one region; empty matches are skipped), but
   like the exact search a regex runs once over the joined texts, since a call per region
   costs ~4 us (40 ms over 10,000 regions): a match crossing a separator makes the regions
-  it touches be searched again on their own. Patterns whose meaning depends on what lies
-  beyond a region's edge (``^``, ``$``, ``\A``, ``\Z``, ``\z``, ``\G``, and anything with
-  ``(?``: look-arounds, inline flags) are searched region by region from the start.
+  it touches be searched again on their own. With ``^`` or ``$`` the texts are joined by
+  line breaks and searched with MULTILINE, so those match at every region's edges (a text
+  with line breaks of its own is searched alone). Patterns whose meaning depends on what
+  lies beyond a region's edge (``\A``, ``\Z``, ``\z``, ``\G``, and anything with ``(?``:
+  look-arounds, inline flags) are searched region by region.
 - **Fuzzy** (``fuzzy=80``) finds approximate occurrences scoring at least that similarity
   (0-100, rapidfuzz's normalized Indel similarity of the pattern and the aligned span).
   ``rapidfuzz.process.extract`` with ``fuzz.partial_ratio`` picks, in C, the regions whose
@@ -42,7 +44,7 @@ import itertools
 import math
 import re
 import time
-from collections.abc import Container, Iterable, Iterator, Sequence
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, overload
 
@@ -254,20 +256,40 @@ def _hit(item: Item, start: int, end: int, score: float | None = None) -> Search
 
 
 class _Joined:
-    """Every text joined by NUL, searched at once; offsets map back to (region, position)."""
+    """Texts joined by a separator, searched at once; offsets map back to their regions.
 
-    def __init__(self, items: Sequence[Item]) -> None:
+    Args:
+        items: All items.
+        indices: Which items to join (default: all), in order.
+        separator: What goes between two texts.
+    """
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        indices: Sequence[int] | None = None,
+        separator: str = _SEPARATOR,
+    ) -> None:
         self.items = items
-        self.starts = list(itertools.accumulate((len(i[2]) + 1 for i in items), initial=0))
-        self.text = _SEPARATOR.join(item[2] for item in items)
+        self.indices = list(range(len(items))) if indices is None else list(indices)
+        texts = [items[i][2] for i in self.indices]
+        self.starts = list(itertools.accumulate((len(t) + 1 for t in texts), initial=0))
+        self.text = separator.join(texts)
 
     def locate(self, start: int, end: int) -> tuple[int, int, int] | None:
         """``(item index, start, end)`` in that item's text; None if the span crosses one."""
-        index = bisect.bisect_right(self.starts, start) - 1
-        base = self.starts[index]
+        slot = bisect.bisect_right(self.starts, start) - 1
+        base = self.starts[slot]
+        index = self.indices[slot]
         if end > base + len(self.items[index][2]):
             return None
         return index, start - base, end - base
+
+    def touched(self, start: int, end: int) -> list[int]:
+        """The item indices a span crossing separators touches."""
+        first = bisect.bisect_right(self.starts, start) - 1
+        last = bisect.bisect_right(self.starts, max(end - 1, start)) - 1
+        return self.indices[first : last + 1]
 
 
 def _exact(items: Sequence[Item], pattern: str, case: bool) -> list[SearchHit]:
@@ -296,9 +318,10 @@ def _exact(items: Sequence[Item], pattern: str, case: bool) -> list[SearchHit]:
     return hits
 
 
-# Anchors, look-arounds and inline flags see past a region's edge in the joined text, so a
-# pattern with any of these is searched region by region (slower: a deadline per call).
-_CONTEXTUAL = re.compile(r"[$^]|\\[AZzG]|\(\?")
+# What sees past a region's edge even under MULTILINE: absolute anchors, look-arounds and
+# inline flags (anything with "(?"). A pattern with any of these is searched region by
+# region (slower: a deadline per call).
+_BEYOND_EDGES = re.compile(r"\\[AZzG]|\(\?")
 
 
 def _regex(items: Sequence[Item], pattern: str, case: bool, timeout: float) -> list[SearchHit]:
@@ -308,25 +331,42 @@ def _regex(items: Sequence[Item], pattern: str, case: bool, timeout: float) -> l
     except regex_module.error as exc:
         raise ValueError(f"Not a valid regular expression {pattern!r}: {exc}.") from None
     deadline = time.monotonic() + timeout
+    found: dict[int, list[SearchHit]] = {}
     try:
-        if _CONTEXTUAL.search(pattern):
-            return _regex_each(items, range(len(items)), compiled, deadline)
-        return _regex_joined(items, compiled, deadline)
+        if _BEYOND_EDGES.search(pattern):
+            for index in range(len(items)):
+                found[index] = _regex_each(items, index, compiled, deadline)
+        elif "^" in pattern or "$" in pattern:
+            # Under MULTILINE, ^ and $ match at line breaks: join by "\n" so they match at
+            # every region's edges. A text holding a line break of its own is searched alone.
+            lined = [i for i, item in enumerate(items) if "\n" in item[2]]
+            single = [i for i, item in enumerate(items) if "\n" not in item[2]]
+            multiline = regex_module.compile(pattern, flags | regex_module.MULTILINE)
+            joined = _Joined(items, single, "\n")
+            found = _regex_joined(joined, multiline, compiled, deadline)
+            for index in lined:
+                found[index] = _regex_each(items, index, compiled, deadline)
+        else:
+            found = _regex_joined(_Joined(items), compiled, compiled, deadline)
     except TimeoutError:
         raise ValueError(
             f"The regular expression {pattern!r} was stopped after {timeout:g} s over "
             f"{len(items)} regions; it probably backtracks catastrophically (nested "
             "quantifiers such as (x+x+)+y): simplify it, or search for a literal."
         ) from None
+    return [hit for index in sorted(found) for hit in found[index]]
 
 
 def _regex_joined(
-    items: Sequence[Item], compiled: regex_module.Pattern[str], deadline: float
-) -> list[SearchHit]:
-    # One search over all texts. A match that crosses a separator is not a region's match:
-    # the regions it touches are searched again on their own, so the result is exactly
-    # what a search region by region gives.
-    joined = _Joined(items)
+    joined: _Joined,
+    compiled: regex_module.Pattern[str],
+    alone: regex_module.Pattern[str],
+    deadline: float,
+) -> dict[int, list[SearchHit]]:
+    # One search over the joined texts. A match that crosses a separator is not a region's
+    # match: the regions it touches are searched again on their own (with ``alone``), so
+    # the hits are exactly what a search region by region gives.
+    items = joined.items
     found: dict[int, list[SearchHit]] = {}
     redo: set[int] = set()
     remaining = max(deadline - time.monotonic(), 0.0)
@@ -335,33 +375,27 @@ def _regex_joined(
             continue
         located = joined.locate(m.start(), m.end())
         if located is None:
-            first = bisect.bisect_right(joined.starts, m.start()) - 1
-            last = bisect.bisect_right(joined.starts, m.end() - 1) - 1
-            redo.update(range(first, last + 1))
+            redo.update(joined.touched(m.start(), m.end()))
             continue
         index, start, end = located
         found.setdefault(index, []).append(_hit(items[index], start, end))
-    for index in sorted(redo):
-        found[index] = _regex_each(items, [index], compiled, deadline)
-    return [hit for index in sorted(found) for hit in found[index]]
+    for index in redo:
+        found[index] = _regex_each(items, index, alone, deadline)
+    return found
 
 
 def _regex_each(
-    items: Sequence[Item],
-    indices: Iterable[int],
-    compiled: regex_module.Pattern[str],
-    deadline: float,
+    items: Sequence[Item], index: int, compiled: regex_module.Pattern[str], deadline: float
 ) -> list[SearchHit]:
-    hits: list[SearchHit] = []
-    for index in indices:
-        item = items[index]
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise TimeoutError
-        for m in compiled.finditer(item[2], timeout=remaining):
-            if m.end() > m.start():  # an empty match marks nothing
-                hits.append(_hit(item, m.start(), m.end()))
-    return hits
+    item = items[index]
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError
+    return [
+        _hit(item, m.start(), m.end())
+        for m in compiled.finditer(item[2], timeout=remaining)
+        if m.end() > m.start()  # an empty match marks nothing
+    ]
 
 
 def _fuzzy(items: Sequence[Item], pattern: str, case: bool, threshold: float) -> list[SearchHit]:

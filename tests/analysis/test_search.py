@@ -233,12 +233,18 @@ def test_a_regex_match_across_regions_is_searched_again_region_by_region() -> No
         r"[^z]{3}",
         r"\W+",
         r"\s*total\s*",
+        r"^t\w*",
+        r"\d$",
+        r"[^ ]+$",
+        r"^",
+        r"a$|^l",
+        r"\Atotal",
     ],
 )
 def test_regex_hits_are_exactly_those_of_a_search_region_by_region(pattern: str) -> None:
     import regex
 
-    texts = ["total 12\nsubtotal 3", "a total", "", "totals: 4 5 6", "x\x00total", "l"]
+    texts = ["total 12\nsubtotal 3", "a total", "", "totals: 4 5 6", "x\x00total", "l", "ta"]
     items = [(TID, i, t) for i, t in enumerate(texts)]
     compiled = regex.compile(pattern, regex.IGNORECASE)
     expected = [
