@@ -517,6 +517,11 @@ class OCRResult:
                 "api": sub.api,
                 "settings": dict(sub.settings),
             }
+            # Region names and the source travel with the result (store, exports).
+            if sub.names:
+                out["submission"]["names"] = list(sub.names)
+            if sub.source is not None:
+                out["submission"]["source"] = sub.source
         return out
 
     @classmethod
@@ -531,6 +536,8 @@ class OCRResult:
                 orders=tuple(int(o) for o in sub.get("orders", [])),
                 api=str(sub.get("api", "RecognizeRegions")),
                 settings=dict(sub.get("settings") or {}),
+                names=tuple(str(n) for n in sub.get("names") or ()),
+                source=str(sub["source"]) if sub.get("source") is not None else None,
             )
         wire = {k: v for k, v in data.items() if k not in ("api", "submission", "corrections")}
         result = cls.from_response(

@@ -200,3 +200,16 @@ def test_markdown_of_hostile_text_stays_one_row_and_inert() -> None:
     )
     row = result.to_markdown().splitlines()[2]
     assert row == "| 0 | \\<script\\>x\\</script\\>\\|a<br>b \\`c\\` \\[l\\]\\(u\\) |  |"
+
+
+def test_names_and_source_survive_the_store(tmp_path: Path) -> None:
+    from ocr_notebook import ResultStore
+
+    first = _collection()[0]
+    store = ResultStore(tmp_path / "s.sqlite3")
+    store.put("http://h", first)
+    kept = store.get("http://h", "RecognizeRegions", A)
+    assert kept is not None and kept.submission is not None
+    assert kept.submission.names == ("note", "invoice_no", "total")
+    assert kept.submission.source == "scan.png"
+    assert OCRResultCollection([kept.corrected({0: "Invoice 402"})]).export_rows() == EXPECTED[:3]
