@@ -168,11 +168,14 @@ class ResultStore:
         return None if row is None else float(row[0])
 
     def delete(self, base_url: str, api: str, task_id: str) -> bool:
-        """Forget one task; returns whether it was there."""
+        """Forget one task (and its corrections); returns whether its result was there."""
+        key = (_normalise_url(base_url), _normalise_api(api), task_id.lower())
         with self._connect() as conn:
             cur = conn.execute(
-                "DELETE FROM results WHERE base_url = ? AND api = ? AND task_id = ?",
-                (_normalise_url(base_url), _normalise_api(api), task_id.lower()),
+                "DELETE FROM results WHERE base_url = ? AND api = ? AND task_id = ?", key
+            )
+            conn.execute(
+                "DELETE FROM corrections WHERE base_url = ? AND api = ? AND task_id = ?", key
             )
         return cur.rowcount > 0
 
@@ -222,9 +225,10 @@ class ResultStore:
         return self.corrections(base_url, api, task_id)
 
     def clear(self) -> int:
-        """Forget every stored result; returns how many there were."""
+        """Forget every stored result and correction; returns how many results there were."""
         with self._connect() as conn:
             cur = conn.execute("DELETE FROM results")
+            conn.execute("DELETE FROM corrections")  # they hold the documents' text too
         return cur.rowcount
 
     def __len__(self) -> int:

@@ -100,12 +100,26 @@ def test_several_ids_and_background_show_corrections(
 def test_a_task_fetched_fresh_gets_its_stored_corrections(
     shell: InteractiveShell, magics: OCRMagics, emulator: Emulator
 ) -> None:
-    # The service's result is not in the store (e.g. cleared), the corrections are.
+    # --refresh asks the service: its answer still gets the stored corrections.
     tid = _task(emulator, "helo")
     result = run(shell, f"%ocr_fetch {tid}")
     save_corrections(result, {0: "hello"}, base_url=emulator.base_url)
-    ResultStore().clear()
-    assert run(shell, f"%ocr_fetch {tid}").texts == ["hello"]
+    assert run(shell, f"%ocr_fetch {tid} --refresh").texts == ["hello"]
+
+
+def test_clearing_the_store_removes_corrections_too(
+    shell: InteractiveShell, magics: OCRMagics, emulator: Emulator
+) -> None:
+    tid = _task(emulator, "helo")
+    result = run(shell, f"%ocr_fetch {tid}")
+    save_corrections(result, {0: "hello"}, base_url=emulator.base_url)
+    store = ResultStore()
+    assert store.delete(emulator.base_url, API, tid)
+    assert store.corrections(emulator.base_url, API, tid) == {}
+    save_corrections(result, {0: "hello"}, base_url=emulator.base_url)
+    run(shell, "%ocr_store clear")
+    assert store.corrections(emulator.base_url, API, tid) == {}
+    assert run(shell, f"%ocr_fetch {tid}").texts == ["helo"]
 
 
 def test_save_corrections_stores_the_result_when_it_was_not(tmp_path: Path) -> None:
