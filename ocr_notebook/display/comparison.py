@@ -33,6 +33,9 @@ __all__ = [
 REGION_LIMIT = 100
 #: Characters of reference and of recognized text a region's diff shows at most.
 DIFF_CHARS = 2_000
+#: Characters of region rows one display holds at most: regions stop there (the footer says
+#: so), so even 100 long and wholly different regions stay under 300 KB.
+HTML_BUDGET = 200_000
 
 DEL = "background:#f8c9c4;color:#222;text-decoration:line-through"
 INS = "background:#c8eac4;color:#222;text-decoration:none"
@@ -101,18 +104,26 @@ def render_comparison_html(comparison: Comparison, *, limit: int | None = REGION
             for task, part in list(comparison.by_task().items())[:REGION_LIMIT]
         )
         parts.append(f"<ul>{tasks}</ul>")
+    rows: list[str] = []
+    used = 0
+    for region in shown:
+        row = _row(region, several)
+        if rows and used + len(row) > HTML_BUDGET:
+            break
+        rows.append(row)
+        used += len(row)
+    shown = shown[: len(rows)]
     if shown:
         head = "".join(
             f'<th style="{_CELL}">{name}</th>'
             for name in (*(("task",) if several else ()), "order", "edits", "CER", "WER", "diff")
         )
-        rows = "".join(_row(region, several) for region in shown)
         parts.append(
             '<p class="m">Worst regions first; <del style="'
             f'{DEL}">deleted</del> reference characters, <ins style="{INS}">inserted</ins> '
             "recognized ones.</p>"
             f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
-            f"<tbody>{rows}</tbody></table>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
         )
     hidden = len(worst) - len(shown)
     if hidden:

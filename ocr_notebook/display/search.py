@@ -20,6 +20,8 @@ __all__ = ["HIT_LIMIT", "render_search_html", "render_search_text", "search_mime
 
 #: Hits listed by a rich display before a "N more" footer.
 HIT_LIMIT = 200
+#: Characters of one match shown (its middle is cut beyond that; ``hit.match`` has it all).
+MATCH_CHARS = 300
 MARK = "background:#ffe08a;color:#222;padding:0 1px;border-radius:2px"
 _TABLE = "border-collapse:collapse;margin:.2em 0"
 _CELL = "padding:.1em .5em;vertical-align:top;text-align:left"
@@ -30,6 +32,8 @@ def _pieces(hit: SearchHit) -> tuple[str, str, str, bool, bool]:
     before = hit.context[:offset]
     match = hit.context[offset : offset + (hit.end - hit.start)]
     after = hit.context[offset + (hit.end - hit.start) :]
+    if len(match) > MATCH_CHARS:  # a regex like .* can match a whole page
+        match = match[: MATCH_CHARS // 2] + " \u2026 " + match[-MATCH_CHARS // 2 :]
     cut_before = hit.context_start > 0
     cut_after = hit.context_start + len(hit.context) < hit.region_chars
     return before, match, after, cut_before, cut_after

@@ -204,3 +204,11 @@ def test_collection_with_a_mapping_and_what_cannot_be_paired() -> None:
     assert "no reference paired with it" in html
     with pytest.raises(ValueError, match="No task could be compared"):
         mine.compare({"6e0c1e2f-0000-4000-8000-0000000000ee": ["x"]})
+
+
+def test_display_of_long_wholly_different_regions_stays_under_budget() -> None:
+    refs = ["a" * 3000] * 100
+    hyps = ["<" * 3000] * 100  # escaped: 4 characters each
+    html = render_comparison_html(_result(*hyps).compare(refs))
+    assert len(html.encode()) < 300_000
+    assert "more regions not shown" in html

@@ -254,3 +254,10 @@ def test_regex_hits_are_exactly_those_of_a_search_region_by_region(pattern: str)
         if m.end() > m.start()
     ]
     assert _spans(search_texts(items, pattern, regex=True)) == expected
+
+
+def test_a_huge_match_is_cut_in_the_display() -> None:
+    hits = _result("x" * 100_000).search("x+", regex=True)
+    assert len(hits[0].match) == 100_000
+    html = render_search_html(hits)
+    assert len(html) < 5_000 and "x \u2026 x" in html
