@@ -254,7 +254,7 @@ def _compare_rows(repeats: int, alt_repeats: int) -> list[Row]:
             f"{d.median:.1f} ms, {size / 1000:.1f} KB HTML",
             fmt_spread(d, "ms", 1),
             f"{size / len(theirs_html.encode('utf-8')):.3f}x the size and "
-            f"{d.median / spread(theirs_times).median:.2f}x the time of difflib.HtmlDiff "
+            f"{d.median / spread(theirs_times).median:.3f}x the time of difflib.HtmlDiff "
             "tables of every region",
             "< 300 KB",
             size < 300_000,
