@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Union, overload
 
 from rapidfuzz.distance import Levenshtein
 
@@ -90,7 +90,11 @@ class Comparison(Sequence[RegionComparison]):
         self._regions = tuple(regions)
         self.notes: tuple[str, ...] = tuple(notes)
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> RegionComparison: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[RegionComparison]: ...
+    def __getitem__(self, index: int | slice) -> RegionComparison | Sequence[RegionComparison]:
         return self._regions[index]
 
     def __len__(self) -> int:
