@@ -37,9 +37,9 @@ DIFF_CHARS = 2_000
 #: so), so even 100 long and wholly different regions stay under 300 KB.
 HTML_BUDGET = 200_000
 
-DEL = "background:#f8c9c4;color:#222;text-decoration:line-through"
-INS = "background:#c8eac4;color:#222;text-decoration:none"
-_CELL = "padding:.1em .5em;vertical-align:top;text-align:left"
+DEL = "background-color:#f8c9c4;color:#222"
+INS = "background-color:#c8eac4;color:#222"
+_CELL = "padding:.1em .5em"
 
 
 def diff_html(reference: str, hypothesis: str, *, limit: int | None = DIFF_CHARS) -> str:
@@ -58,15 +58,20 @@ def diff_html(reference: str, hypothesis: str, *, limit: int | None = DIFF_CHARS
     for op in Levenshtein.opcodes(reference, hypothesis):
         i1, i2, j1, j2 = op.src_start, op.src_end, op.dest_start, op.dest_end
         if op.tag == "equal":
-            parts.append(esc(reference[i1:i2]))
+            parts.append(_shown(reference[i1:i2]))
             continue
         if i2 > i1:
-            parts.append(f'<del style="{DEL}">{esc(reference[i1:i2])}</del>')
+            parts.append(f'<del style="{DEL}">{_shown(reference[i1:i2])}</del>')
         if j2 > j1:
-            parts.append(f'<ins style="{INS}">{esc(hypothesis[j1:j2])}</ins>')
+            parts.append(f'<ins style="{INS}">{_shown(hypothesis[j1:j2])}</ins>')
     if cut:
         parts.append("\u2026")
     return "".join(parts)
+
+
+def _shown(text: str) -> str:
+    # Escaped, with line breaks as a visible mark: a dropped or added line break is an edit.
+    return esc(text.replace("\r\n", "\n")).replace("\n", "\u23ce")
 
 
 def _percent(rate: float) -> str:
@@ -80,7 +85,7 @@ def _row(region: RegionComparison, several: bool) -> str:
         f'<td style="{_CELL}">{region.distance}</td>'
         f'<td style="{_CELL}">{_percent(region.cer)}</td>'
         f'<td style="{_CELL}">{_percent(region.wer)}</td>'
-        f'<td style="{_CELL};white-space:pre-wrap" dir="auto">'
+        f'<td style="{_CELL}" dir="auto">'
         f"{diff_html(region.reference, region.hypothesis)}</td></tr>"
     )
 
@@ -122,7 +127,7 @@ def render_comparison_html(comparison: Comparison, *, limit: int | None = REGION
             '<p class="m">Worst regions first; <del style="'
             f'{DEL}">deleted</del> reference characters, <ins style="{INS}">inserted</ins> '
             "recognized ones.</p>"
-            f'<table style="border-collapse:collapse"><thead><tr>{head}</tr></thead>'
+            f"<table><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
         )
     hidden = len(worst) - len(shown)

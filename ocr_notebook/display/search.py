@@ -22,9 +22,9 @@ __all__ = ["HIT_LIMIT", "render_search_html", "render_search_text", "search_mime
 HIT_LIMIT = 200
 #: Characters of one match shown (its middle is cut beyond that; ``hit.match`` has it all).
 MATCH_CHARS = 300
-MARK = "background:#ffe08a;color:#222;padding:0 1px;border-radius:2px"
-_TABLE = "border-collapse:collapse;margin:.2em 0"
-_CELL = "padding:.1em .5em;vertical-align:top;text-align:left"
+MARK = "background-color:#ffe08a;color:#222;padding:0 1px;border-radius:2px"
+_TABLE = "margin:.2em 0"
+_CELL = "padding:.1em .5em"
 
 
 def _pieces(hit: SearchHit) -> tuple[str, str, str, bool, bool]:

@@ -121,10 +121,10 @@ def test_diff_marks_insertions_and_deletions_escaped() -> None:
     html = diff_html("a<b>c", "a<x>cd")
     assert html == (
         "a&lt;"
-        '<del style="background:#f8c9c4;color:#222;text-decoration:line-through">b</del>'
-        '<ins style="background:#c8eac4;color:#222;text-decoration:none">x</ins>'
+        '<del style="background-color:#f8c9c4;color:#222">b</del>'
+        '<ins style="background-color:#c8eac4;color:#222">x</ins>'
         "&gt;c"
-        '<ins style="background:#c8eac4;color:#222;text-decoration:none">d</ins>'
+        '<ins style="background-color:#c8eac4;color:#222">d</ins>'
     )
 
 
@@ -212,3 +212,14 @@ def test_display_of_long_wholly_different_regions_stays_under_budget() -> None:
     html = render_comparison_html(_result(*hyps).compare(refs))
     assert len(html.encode()) < 300_000
     assert "more regions not shown" in html
+
+
+def test_displays_are_inert_and_read_without_the_stylesheet() -> None:
+    from tests.support.render import audit
+
+    hostile = ["<script>alert(1)</script>", '" style="position:fixed', "<svg onload=x>"]
+    comparison = _result(*hostile).compare(["a", "b", "c\nd"])
+    parsed = audit(render_comparison_html(comparison))
+    assert "<script>alert(1)</script>" in parsed.visible_text  # shown as text, not run
+    assert parsed.find("del") and parsed.find("ins")
+    assert "\u23ce" in parsed.visible_text  # the reference's line break shows as a mark

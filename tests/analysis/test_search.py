@@ -261,3 +261,13 @@ def test_a_huge_match_is_cut_in_the_display() -> None:
     assert len(hits[0].match) == 100_000
     html = render_search_html(hits)
     assert len(html) < 5_000 and "x \u2026 x" in html
+
+
+def test_search_display_is_inert_and_marks_without_the_stylesheet() -> None:
+    from tests.support.render import audit
+
+    hits = _result('<script>total()</script> " style="position:fixed').search("total")
+    parsed = audit(render_search_html(hits))
+    (mark,) = parsed.find("mark")
+    assert mark.text == "total" and "background-color:#ffe08a" in mark.attrs["style"]
+    assert "<script>total()</script>" in parsed.visible_text
