@@ -30,7 +30,7 @@ from ..results.errors import (
     LoginLockoutError,
     ResponseFormatError,
 )
-from .config import is_loopback_host
+from ..wire.urls import is_loopback_host
 
 __all__ = ["TokenAuth", "parse_retry_after", "refresh_margin"]
 

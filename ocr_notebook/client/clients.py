@@ -32,16 +32,19 @@ from ..results.errors import (
     TransportError,
 )
 from ..results.models import OCRResult, Rect, Submission, TaskStatus
+from ..wire.operations import (
+    BINARIZE_BY_DEFAULT,
+    IMAGE_ONLY_OPERATIONS,
+    IMAGE_OPERATIONS,
+    NO_RESULT_TYPE_OPERATIONS,
+    NO_SKEW_CORRECTION_OPERATIONS,
+    STATUS_OPERATION,
+    resolve_api,
+)
 from ..wire.task_ids import validate_task_id
 from . import submissions as _submissions
 from .auth import TokenAuth, parse_retry_after
-from .config import (
-    IMAGE_OPERATIONS,
-    STATUS_OPERATION,
-    ClientConfig,
-    resolve_api,
-    resolve_config,
-)
+from .config import ClientConfig, resolve_config
 from .polling import (
     DEFAULT_CONCURRENCY,
     AsyncPoller,
@@ -81,32 +84,15 @@ def _user_agent() -> str:
 
 _USER_AGENT = _user_agent()
 
-# The booleans the vendor's Python SDK 24.11.0 sends when a caller sets nothing (its
-# pydantic defaults, reference §3.2): makeSkewCorrect, makeBinarization differ by operation.
-_SKEW_OFF = frozenset({"RecognizeLabel", "RecognizeAndParseInvoice"})
-_BINARIZE_ON = frozenset(
-    {
-        "RecognizeRegions",
-        "RecognizePdf",
-        "RecognizeReceipt",
-        "RecognizeTable",
-        "IdentifyFont",
-        "DetectRegions",
-        "DjVu2PDF",
-    }
-)
-_IMAGE_ONLY = frozenset({"BinarizeImage", "DeskewImage", "DewarpImage", "UpscaleImage"})
-# Operations whose results are not selected by resultType.
-_NO_RESULT_TYPE = frozenset({"DetectRegions", "DjVu2PDF"})
-
 
 def _sdk_settings(api: str) -> dict[str, Any]:
+    # What the vendor's Python SDK sends when a caller sets nothing (see wire/operations.py).
     return {
-        "makeSkewCorrect": api not in _SKEW_OFF,
+        "makeSkewCorrect": api not in NO_SKEW_CORRECTION_OPERATIONS,
         "makeSpellCheck": False,
         "makeContrastCorrection": False,
         "makeUpsampling": False,
-        "makeBinarization": api in _BINARIZE_ON,
+        "makeBinarization": api in BINARIZE_BY_DEFAULT,
     }
 
 
@@ -130,7 +116,7 @@ def build_submit_body(
     orders: Sequence[int] = (),
     settings: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The JSON body of ``POST /v5.0/ocr/{api}`` (reference §3), as the vendor's SDK sends it.
+    """The JSON body of ``POST /v5.0/ocr/{api}``, as the vendor's SDK sends it.
 
     Args:
         api: A canonical operation name with an image body.
@@ -142,7 +128,7 @@ def build_submit_body(
         settings: Extra or overriding settings, by wire name.
     """
     encoded = base64.b64encode(image).decode("ascii")
-    if api in _IMAGE_ONLY:
+    if api in IMAGE_ONLY_OPERATIONS:
         if settings:
             raise ValueError(f"{api} takes no settings: its body is just the image.")
         return {"image": encoded}
@@ -150,7 +136,7 @@ def build_submit_body(
     if language is not None:
         wire["language"] = language
     wire.update(_sdk_settings(api))
-    if result_type is not None and api not in _NO_RESULT_TYPE:
+    if result_type is not None and api not in NO_RESULT_TYPE_OPERATIONS:
         wire["resultTypeTable" if api == "RecognizeTable" else "resultType"] = result_type
     if api == "RecognizeRegions":
         wire["regions"] = [

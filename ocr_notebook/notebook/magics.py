@@ -20,10 +20,11 @@ from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, observe, validate
 
-from ..client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
+from ..client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from ..client.polling import DEFAULT_CONCURRENCY, PollPolicy
 from ..results.errors import MissingCredentialsError, OCRError
-from ..wire.task_ids import validate_task_id
+from ..wire.operations import resolve_api
+from ..wire.task_ids import parse_task_ids
 from .messages import one_line
 
 if TYPE_CHECKING:
@@ -44,6 +45,7 @@ __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
 CredentialPrompt = Callable[[str | None], tuple[str, str]]
 
 _DEFAULTS = PollPolicy()
+_ID_SEPARATORS = " \t\r\n\f\v,;"  # what parse_task_ids splits on
 _DISPLAY_LIMIT = 50  # the renderer's own default (``_render.DEFAULTS``)
 _Magic = Callable[[Any, str], Any]
 _Decorator = Callable[[_Magic], _Magic]
@@ -394,20 +396,15 @@ class OCRMagics(Magics):
 
     @staticmethod
     def _task_ids(raw: Sequence[str]) -> list[str]:
-        tokens = [t for item in raw for t in item.replace(",", " ").split()]
-        if not tokens:
+        text = " ".join(raw)
+        if not text.strip(_ID_SEPARATORS):
             raise UsageError(
                 "No task id given: %ocr_fetch <task id> [<task id> ...] (see %ocr_fetch?)."
             )
-        ids: list[str] = []
-        for token in tokens:
-            try:
-                tid = validate_task_id(token)
-            except OCRError as exc:
-                raise UsageError(one_line(exc)) from None
-            if tid not in ids:
-                ids.append(tid)
-        return ids
+        try:
+            return parse_task_ids(text)
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
 
     @staticmethod
     def _api(api: str) -> str:

@@ -17,9 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
-from ..client.config import DEFAULT_BASE_URL, ENV_BASE_URL, normalize_base_url
+from ..client.config import ENV_BASE_URL
 from ..results.errors import OCRError, TaskNotFoundError
 from ..results.models import OCRResult, TaskStatus
+from ..wire.urls import DEFAULT_BASE_URL, normalize_base_url
 from .result_store import ResultStore, default_store, store_enabled
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..results.models import OCRResult, TaskStatus
+from ..wire.urls import normalize_base_url
 
 __all__ = ["ResultStore", "default_store", "store_enabled"]
 
@@ -47,7 +48,8 @@ def store_enabled() -> bool:
 
 
 def _normalise_url(base_url: str) -> str:
-    return base_url.strip().rstrip("/").lower()
+    # Lowercased whole (path too), as keys written by earlier versions were.
+    return normalize_base_url(base_url).lower()
 
 
 def _normalise_api(api: str) -> str:

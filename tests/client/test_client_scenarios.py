@@ -27,8 +27,8 @@ from ocr_notebook import (
     TaskStatus,
     UnknownOperationError,
 )
-from ocr_notebook.client.config import FETCH_OPERATIONS
 from ocr_notebook.emulator import Emulator
+from ocr_notebook.wire.operations import FETCH_OPERATIONS
 from tests.support.client import FakeClock, make_driver
 
 LINES = ("Hello regions 42", "Second line here")

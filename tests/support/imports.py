@@ -156,10 +156,10 @@ def main(argv: list[str]) -> int:
         print(f"{label} import cycles: {len(cycles)}")
         for group in cycles:
             print("  {" + ", ".join(group) + "}")
-    deferred = deferred_imports(package_dir)
-    internal = [d for d in deferred if d.internal]
-    print(f"imports inside functions: {len(deferred)} ({len(internal)} from the package itself)")
-    for item in deferred:
+    inside = deferred_imports(package_dir)
+    internal = [d for d in inside if d.internal]
+    print(f"imports inside functions: {len(inside)} ({len(internal)} from the package itself)")
+    for item in inside:
         print(f"  {item.path.relative_to(package_dir.parent)}:{item.line}: {item.text}")
     return 0
 
