@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .errors import OCRError
 from .models import OCRResult, RegionResult, TaskStatus
+from .outcomes import outcome_status
 
 if TYPE_CHECKING:
     import pandas
@@ -152,7 +153,7 @@ class OCRResultCollection(Sequence[OCRResult]):
             if isinstance(outcome, OCRResult):
                 counts[outcome.status_raw or outcome.status.value] += 1
             else:
-                counts[_error_label(outcome)] += 1
+                counts[outcome_status(outcome)] += 1
         return ", ".join(f"{n} {label}" for label, n in counts.most_common())
 
     def __repr__(self) -> str:
@@ -185,7 +186,7 @@ class OCRResultCollection(Sequence[OCRResult]):
                         )
                     )
                 else:
-                    lines.append(f"{task_id}: {_error_label(outcome)}: {outcome.message}")
+                    lines.append(f"{task_id}: {outcome_status(outcome)}: {outcome.message}")
             bundle["text/plain"] = "\n".join(lines)
         if wanted("text/html"):
             head = f"<p><b>{esc(repr(self))}</b></p>"
@@ -195,10 +196,3 @@ class OCRResultCollection(Sequence[OCRResult]):
                 text_limit=DEFAULTS.text_limit,
             )
         return bundle
-
-
-def _error_label(error: OCRError) -> str:
-    from ..display.badges import BadgeState
-    from ..notebook.board import outcome_state
-
-    return str(outcome_state(BadgeState(task_id=error.task_id or "", status=""), error).status)
