@@ -1,7 +1,7 @@
-"""``%ocr_fetch``: the IPython magic, its configuration, and load/unload of the extension.
+"""``%ocr_fetch`` and ``%ocr_store``: the magics, their configuration, load/unload.
 
-The magic parses its arguments, builds a client from ``%config OCRMagics`` and the
-environment, and hands the fetch to ``_runner`` with a badge from ``widget``. Expected
+``%ocr_fetch`` parses its arguments, builds a client from ``%config OCRMagics`` and the
+environment, and hands the fetch to ``runner`` with a badge from ``badge``. Expected
 failures become one ``UsageError`` line (no traceback); the client secret lives in a
 private attribute, never in a trait, so ``%config OCRMagics`` cannot list it.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import keyword
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -18,25 +19,26 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from IPython.core import magic_arguments as _margs
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, observe, validate
 
+from ..client.clients import AsyncOCRClient, OCRClient
 from ..client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from ..client.polling import DEFAULT_CONCURRENCY, PollPolicy
+from ..results.collection import OCRResultCollection
 from ..results.errors import MissingCredentialsError, OCRError
+from ..store.backing import StoreBacking, active_store, ocr_store_line, service_base_url
 from ..wire.operations import resolve_api
 from ..wire.task_ids import parse_task_ids
 from .messages import one_line
+from .runner import FetchHandle, fetch_blocking, finish, start_fetch
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-    from ..client.clients import AsyncOCRClient, OCRClient
     from ..client.polling import PollEvent
-    from ..results.collection import OCRResultCollection
     from ..results.models import OCRResult
-    from ..store.backing import StoreBacking
     from ..store.result_store import ResultStore
-    from .runner import FetchHandle
 
 __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -69,14 +71,13 @@ def parse_argstring(magic: Callable[..., Any], line: str) -> Any:
 
 
 def _set_display_limit(limit: int | None) -> None:
+    # Deferred: %load_ext stays light; the renderer comes with the first result shown.
     from ..display.results import set_display_limit
 
     set_display_limit(limit)
 
 
 def _display(obj: object) -> None:
-    from IPython.display import display
-
     display(obj)  # type: ignore[no-untyped-call]
 
 
@@ -221,14 +222,10 @@ class OCRMagics(Magics):
             raise UsageError(one_line(exc)) from None
 
     def _result_store(self) -> ResultStore | None:
-        from ..store.backing import active_store
-
         return active_store(self.store)
 
     def _store_backing(self, api: str) -> StoreBacking:
-        """The local store behind a fetch of ``api`` tasks (see ``_stored``)."""
-        from ..store.backing import StoreBacking, service_base_url
-
+        """The local store behind a fetch of ``api`` tasks (see ``store/backing.py``)."""
         try:
             base_url = service_base_url(self.base_url)
         except ValueError as exc:
@@ -244,7 +241,7 @@ class OCRMagics(Magics):
         fetch: Callable[[list[str]], Sequence[OCRResult | OCRError]],
         refresh: bool,
     ) -> list[OCRResult | OCRError]:
-        """Answer stored ids from the local store, fetch the rest (see ``_stored``).
+        """Answer stored ids from the local store, fetch the rest (see ``store/backing.py``).
 
         Raises:
             UsageError: the fetch was interrupted, or failed as a whole: one line each.
@@ -272,15 +269,11 @@ class OCRMagics(Magics):
 
     def make_client(self, timeout: float | None = None) -> OCRClient:
         """A synchronous client configured like the magic's (for use in Python code)."""
-        from ..client.clients import OCRClient
-
         client: OCRClient = self._client(OCRClient, self.timeout if timeout is None else timeout)
         return client
 
     def make_async_client(self, timeout: float | None = None) -> AsyncOCRClient:
         """An async client configured like the magic's."""
-        from ..client.clients import AsyncOCRClient
-
         client: AsyncOCRClient = self._client(
             AsyncOCRClient, self.timeout if timeout is None else timeout
         )
@@ -392,6 +385,21 @@ class OCRMagics(Magics):
             return self._background(ids, api, timeout, name, args.refresh)
         return self._bind(name, self._blocking(ids, api, timeout, args.refresh))
 
+    @_line_magic
+    def ocr_store(self, line: str) -> None:
+        """Show the local result store (``%ocr_store``) or delete it (``%ocr_store clear``).
+
+        Every Completed result ``%ocr_fetch`` gets is kept there (SQLite, file mode 0600,
+        in the user's cache directory or ``$OCR_NOTEBOOK_STORE_PATH``), so it is still
+        there after the service forgets it (24 hours). Turn it off with
+        ``%config OCRMagics.store = False`` or ``OCR_NOTEBOOK_STORE=0``.
+        ``ocr_notebook.clear_store()`` clears it from Python.
+        """
+        try:
+            print(ocr_store_line(line, enabled=self.store))
+        except (ValueError, OSError, sqlite3.Error) as exc:
+            raise UsageError(str(exc)) from None
+
     # -- argument checks ----------------------------------------------------------------
 
     @staticmethod
@@ -436,8 +444,8 @@ class OCRMagics(Magics):
     def _blocking(
         self, ids: list[str], api: str, timeout: float, refresh: bool = False
     ) -> OCRResult | OCRResultCollection:
+        # Deferred: %load_ext stays light; ipywidgets come with the first fetch.
         from .badge import make_badge
-        from .runner import fetch_blocking, finish
 
         def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
             client = self.make_client(timeout)
@@ -465,8 +473,6 @@ class OCRMagics(Magics):
     def _check_collection(
         fetched: OCRResult | OCRResultCollection,
     ) -> OCRResult | OCRResultCollection:
-        from ..results.collection import OCRResultCollection
-
         if isinstance(fetched, OCRResultCollection):
             errors = fetched.errors
             if errors and not fetched.results:
@@ -483,8 +489,6 @@ class OCRMagics(Magics):
     def _no_wait(
         self, ids: list[str], api: str, refresh: bool = False
     ) -> OCRResult | OCRResultCollection:
-        from ..results.collection import OCRResultCollection
-
         def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
             with self.make_client() as client:
                 return [client.get_result(tid, api=api) for tid in missing]
@@ -499,8 +503,8 @@ class OCRMagics(Magics):
     def _background(
         self, ids: list[str], api: str, timeout: float, name: str | None, refresh: bool = False
     ) -> FetchHandle:
+        # Deferred: %load_ext stays light; ipywidgets come with the first fetch.
         from .badge import make_badge
-        from .runner import start_fetch
 
         backing = self._store_backing(api)
         known = backing.answered(ids, refresh=refresh)
@@ -554,7 +558,7 @@ def _new_magics(ipython: InteractiveShell) -> OCRMagics:
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
-    """Register ``%ocr_fetch`` and make ``%config OCRMagics`` work."""
+    """Register ``%ocr_fetch`` and ``%ocr_store`` and make ``%config OCRMagics`` work."""
     magics = _new_magics(ipython)
     ipython.register_magics(magics)
     # `%config OCRMagics.x = y` finds configurables here (as jupysql does). IPython 9's
@@ -562,20 +566,15 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     configurables: list[Any] = ipython.configurables  # typed too narrowly by IPython
     if magics not in configurables:
         configurables.append(magics)
-    from ..store.backing import register_store_magic
-
-    register_store_magic(ipython)
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
-    """Remove ``%ocr_fetch`` and the ``OCRMagics`` configurable."""
+    """Remove ``%ocr_fetch``, ``%ocr_store`` and the ``OCRMagics`` configurable."""
     manager = ipython.magics_manager
-    manager.magics["line"].pop("ocr_fetch", None)
+    for name in ("ocr_fetch", "ocr_store"):
+        manager.magics["line"].pop(name, None)
     manager.registry.pop("OCRMagics", None)
     _forget_configurables(ipython)
-    from ..store.backing import unregister_store_magic
-
-    unregister_store_magic(ipython)
 
 
 def _forget_configurables(ipython: InteractiveShell) -> None:
