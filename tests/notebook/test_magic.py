@@ -468,12 +468,16 @@ def test_unload_removes_the_magic_and_the_configurable(shell: InteractiveShell) 
     run(shell, "%unload_ext ocr_notebook")
     try:
         assert "ocr_fetch" not in shell.magics_manager.magics["line"]
+        assert "ocr_store" not in shell.magics_manager.magics["line"]
         assert not any(isinstance(c, OCRMagics) for c in shell.configurables)
         error = run_error(shell, f"%ocr_fetch {UNKNOWN}")
         assert isinstance(error, UsageError)
     finally:
         run(shell, "%load_ext ocr_notebook")
     assert "ocr_fetch" in shell.magics_manager.magics["line"]
+    # Both magics are methods of the one OCRMagics instance.
+    ocr_store = shell.magics_manager.magics["line"]["ocr_store"]
+    assert isinstance(getattr(ocr_store, "__self__", None), OCRMagics)
 
 
 def test_loading_the_extension_stays_light() -> None:
