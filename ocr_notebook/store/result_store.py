@@ -13,6 +13,7 @@ with ``OCR_NOTEBOOK_STORE_PATH``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -25,6 +26,8 @@ from ..results.models import OCRResult, TaskStatus
 from ..wire.urls import normalize_base_url
 
 __all__ = ["ResultStore", "default_store", "store_enabled"]
+
+_log = logging.getLogger("ocr_notebook")
 
 _ENV_ENABLED = "OCR_NOTEBOOK_STORE"
 _ENV_PATH = "OCR_NOTEBOOK_STORE_PATH"
@@ -131,6 +134,17 @@ class ResultStore:
                 ),
             )
         return True
+
+    def on_completed(self, base_url: str, api: str, result: OCRResult) -> None:
+        """The clients' completion hook (``store=``): keep ``result``, never raising.
+
+        ``result.api`` is its key's operation (the same as ``api`` for a client's fetch).
+        """
+        try:
+            self.put(base_url, result)
+        except (OSError, sqlite3.Error) as exc:
+            # Losing the local copy must not lose the result the caller is waiting for.
+            _log.warning("Could not write task %s to %s: %s", result.id, self, exc)
 
     def get(self, base_url: str, api: str, task_id: str) -> OCRResult | None:
         """The stored result of a task, or None."""
