@@ -27,7 +27,7 @@ What it does, beyond the wire format of ``shared/reference/aspose-ocr-cloud-v5.m
 
 from __future__ import annotations
 
-from ._faults import FaultPlan, FaultRule
+from ._fault_plan import FaultPlan, FaultRule
 from ._server import Emulator, EmulatorWarning
 
 __all__ = ["Emulator", "EmulatorWarning", "FaultPlan", "FaultRule"]

@@ -14,7 +14,7 @@ from types import FrameType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ._faults import FaultPlan
+    from ._fault_plan import FaultPlan
 
 
 def _seconds(text: str) -> float:
@@ -90,7 +90,7 @@ def _failed_logins(text: str) -> int | None:
 
 
 def _fault_spec(text: str) -> FaultPlan:
-    from ._faults import FaultPlan
+    from ._fault_plan import FaultPlan
 
     try:
         return FaultPlan.parse(text)
