@@ -15,6 +15,7 @@ import ssl
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from importlib.metadata import version
 from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
@@ -101,8 +102,6 @@ class FetchSlots:
 
 def _user_agent() -> str:
     try:
-        from importlib.metadata import version
-
         ours = version("ocr_notebook")
     except Exception:  # pragma: no cover - not installed (running from a source tree)
         ours = "dev"

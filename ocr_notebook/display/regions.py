@@ -16,6 +16,7 @@ import itertools
 import json
 import math
 import struct
+import wave
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,7 +72,7 @@ def sanitize_hocr(markup: str) -> str:
     ``dir``, hOCR's own classes, and ``id`` prefixed with ``ocrnb-`` so it cannot clash
     with (or clobber) ids of the notebook page.
     """
-    import nh3  # lazily: only results holding hOCR pay for the import
+    import nh3  # deferred: only results holding hOCR pay for its import
 
     return nh3.clean(
         markup,
@@ -317,8 +318,6 @@ def _render_png(region: RegionResult, limits: Limits) -> str:
 
 
 def _wav_duration(data: bytes) -> float | None:
-    import wave
-
     try:
         with wave.open(io.BytesIO(data), "rb") as wav:
             rate = wav.getframerate()

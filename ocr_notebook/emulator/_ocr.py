@@ -70,6 +70,7 @@ def tessdata_path() -> str:
 def _api() -> Any:
     api = getattr(_local, "api", None)
     if api is None:
+        # Deferred: libtesseract loads with the first OCR, in the thread that uses it.
         import tesserocr
 
         api = tesserocr.PyTessBaseAPI(path=tessdata_path(), lang="eng")

@@ -270,6 +270,7 @@ class Emulator:
         """Bind and serve in a background thread; returns self once requests are accepted."""
         if self.running:
             return self
+        # Deferred: uvicorn (the emulator extra) loads only when a server starts.
         import uvicorn
 
         sock = self._bind()

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import ipywidgets as widgets
+from IPython import get_ipython
+from IPython.display import display
 
 from ..display.badges import (
     BadgeState,
@@ -83,10 +85,6 @@ class Badge(Protocol):
 
 def has_widget_frontend() -> bool:
     """Whether widgets can be shown: we run in a Jupyter kernel (not terminal IPython)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
 
@@ -252,8 +250,6 @@ class StatusBadge(widgets.VBox):  # type: ignore[misc]
 
     def show(self) -> None:
         """Display the badge in the current cell's output."""
-        from IPython.display import display
-
         self._display_handle = display(self, display_id=True)  # type: ignore[no-untyped-call]
 
     def observe_event(self, event: PollEvent) -> None:

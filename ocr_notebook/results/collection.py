@@ -130,7 +130,7 @@ class OCRResultCollection(Sequence[OCRResult]):
         frames = [result.to_dataframe() for result in self._results]
         if not frames:  # an empty frame with the same columns
             return OCRResult(id=None, status=TaskStatus.COMPLETED).to_dataframe()
-        import pandas as pd
+        import pandas as pd  # deferred: pandas is optional, and heavy to import
 
         frame: pandas.DataFrame = pd.concat(frames, ignore_index=True)
         return frame
@@ -167,6 +167,7 @@ class OCRResultCollection(Sequence[OCRResult]):
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, str]:
+        # Deferred (display protocol): the renderer loads when a collection is shown.
         from ..display.results import DEFAULTS, render_result_text, render_results_html
         from ..display.text import esc
 

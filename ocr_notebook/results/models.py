@@ -353,7 +353,7 @@ class OCRResult:
             ImportError: pandas is not installed (``pip install pandas``).
         """
         try:
-            import pandas as pd
+            import pandas as pd  # deferred: pandas is optional, and heavy to import
         except ImportError as exc:  # pragma: no cover - exercised only without pandas
             raise ImportError("OCRResult.to_dataframe() needs pandas: pip install pandas") from exc
         frame: pandas.DataFrame = pd.DataFrame(self._rows(), columns=list(_DATAFRAME_COLUMNS))
@@ -452,7 +452,7 @@ class OCRResult:
         default; ``%config OCRMagics.display_limit = N`` or
         ``ocr_notebook.display.results.set_display_limit(N)`` changes it, ``None`` shows all).
         """
-        # Imported here so that `import ocr_notebook` does not load the renderer.
+        # Deferred (display protocol): `import ocr_notebook` does not load the renderer.
         from ..display.results import mimebundle
 
         return mimebundle(self, include=include, exclude=exclude)

@@ -79,7 +79,7 @@ class ResultStore:
         env = os.environ.get(_ENV_PATH)
         if env:
             return Path(env)
-        import platformdirs
+        import platformdirs  # deferred: only when no path is configured
 
         return Path(platformdirs.user_cache_dir("ocr_notebook")) / "results.sqlite3"
 
