@@ -1,7 +1,7 @@
 """One region's content as escaped HTML, chosen by its ``type``. No I/O.
 
 Each renderer returns the body of a region card (the card's title line is built by
-``_render.py``). Wire text is escaped with :func:`esc`; hOCR, the only markup format,
+``results.py``). Wire text is escaped with :func:`esc`; hOCR, the only markup format,
 goes through ``nh3`` with an allow-list of hOCR's structural tags and classes.
 Binary data is embedded as ``data:`` URIs whose MIME type comes from our own table.
 """

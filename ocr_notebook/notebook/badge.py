@@ -1,7 +1,7 @@
 """The live status badge, composed from stock ipywidgets.
 
-The badge is an ``HTML`` (the look comes from ``_render_badge``) above an ``IntProgress``
-whose ``bar_style`` gives the colour. Redraws go through a :class:`~._throttle.Throttle`:
+The badge is an ``HTML`` (the look comes from ``display/badges.py``) above an ``IntProgress``
+whose ``bar_style`` gives the colour. Redraws go through a :class:`~.throttle.Throttle`:
 at most 10 comm messages a second whatever the poll rate or the number of tasks, and the
 final state is always drawn. Where no widget frontend exists (terminal IPython) the badge
 is :class:`TextBadge`, which prints plain status lines instead.

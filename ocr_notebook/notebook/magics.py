@@ -48,7 +48,7 @@ CredentialPrompt = Callable[[str | None], tuple[str, str]]
 
 _DEFAULTS = PollPolicy()
 _ID_SEPARATORS = " \t\r\n\f\v,;"  # what parse_task_ids splits on
-_DISPLAY_LIMIT = 50  # the renderer's own default (``_render.DEFAULTS``)
+_DISPLAY_LIMIT = 50  # the renderer's own default (``display.results.DEFAULTS``)
 _Magic = Callable[[Any, str], Any]
 _Decorator = Callable[[_Magic], _Magic]
 

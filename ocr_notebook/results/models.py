@@ -2,7 +2,8 @@
 
 An ``OCRResponse`` on the wire is ``{id, taskStatus, responseStatusCode, results, error}``
 with ``results = [{type, data}]`` (``data`` standard Base64) and
-``error = {messages, warnings}``; see ``shared/reference/aspose-ocr-cloud-v5.md`` §4.
+``error = {messages, warnings}``: the ``OCRResponse`` schema of the API's OpenAPI file,
+https://github.com/aspose-ocr-cloud/aspose-ocr-cloud-java/blob/master/api/openapi.yaml.
 """
 
 from __future__ import annotations

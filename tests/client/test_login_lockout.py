@@ -2,7 +2,7 @@
 
 The service answers 400 to a wrong client id/secret pair, and after 5 failed requests
 with one pair, 429 with ``Retry-After: 600`` for 10 minutes; any other pair is unaffected
-(reference: aspose-ocr-cloud-v5.md, [RATE]).
+(https://docs.aspose.cloud/total/rate-limits).
 """
 
 from __future__ import annotations
