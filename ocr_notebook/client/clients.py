@@ -18,7 +18,7 @@ import httpx
 from ..results.errors import OCRError
 from ..results.models import OCRResult
 from ..wire.operations import STATUS_OPERATION
-from .base import OCRClientBase, OnStatus, RegionInput, build_submit_body
+from .base import OCRClientBase, OnStatus, RegionInput
 from .images import ImageInput, read_image
 from .polling import (
     DEFAULT_CONCURRENCY,
@@ -30,7 +30,7 @@ from .polling import (
 )
 from .pool import ShardedAsyncTransport, ShardedTransport
 
-__all__ = ["AsyncOCRClient", "ImageInput", "OCRClient", "RegionInput", "build_submit_body"]
+__all__ = ["AsyncOCRClient", "OCRClient"]
 
 
 class OCRClient(OCRClientBase[httpx.BaseTransport, Callable[[float], object]]):
