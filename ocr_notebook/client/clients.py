@@ -50,9 +50,10 @@ class OCRClient(OCRClientBase[httpx.BaseTransport, Callable[[float], object]]):
         clock: Monotonic clock for polling and token expiry (tests inject a fake).
         store: A ``ResultStore`` that every Completed result fetched is also written to
             (with its submission, when this package submitted the task), so it outlives
-            the service's 24-hour retention. The client only writes it; reading it back
-            is the caller's choice (``%ocr_fetch`` answers from it first). A store that
-            cannot be written is logged and skipped, never failing the fetch.
+            the service's 24-hour retention: the completion hook, any object with
+            ``on_completed(base_url, api, result)``. The client only writes it; reading it
+            back is the caller's choice (``%ocr_fetch`` answers from it first). A store
+            that cannot be written is logged and skipped, never failing the fetch.
 
     Raises:
         MissingCredentialsError: no token and not both a client id and secret.

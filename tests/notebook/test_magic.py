@@ -330,6 +330,25 @@ def test_keyboard_interrupt_inside_polling_cancels_too(
     assert clients[0]._http.is_closed
 
 
+# -- task ids: the one parser (wire/task_ids.py), as the widget uses it ---------------------
+
+OTHER = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        [UNKNOWN, OTHER],
+        [f"{UNKNOWN},{OTHER}"],
+        [f"{UNKNOWN},", OTHER],
+        [f"{UNKNOWN};{OTHER}"],
+        [UNKNOWN, OTHER, UNKNOWN.upper().lower()],
+    ],
+)
+def test_the_magic_splits_ids_like_the_widget(given: list[str]) -> None:
+    assert OCRMagics._task_ids(given) == [UNKNOWN, OTHER]
+
+
 # -- bad input and missing credentials ---------------------------------------------------------
 
 
