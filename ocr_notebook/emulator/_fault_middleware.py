@@ -215,8 +215,9 @@ class FaultInjector:
                 raise _HangUp("injected fault: drop")
             return
         if fault == "stall":
-            plan.record(rule, method, path)
+            # Stalling before it is served: whoever sees the fault counted sees it stalling.
             plan.stall_begins(1)
+            plan.record(rule, method, path)
             try:
                 await self.pause(rule.stall)
             finally:
