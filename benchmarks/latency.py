@@ -5,7 +5,8 @@ start at once on their own copy of each task, every (T, poller, repeat) in its o
 all concurrently (they are sleep-bound), so the 60 s case sets the wall time:
 
 * ours: ``OCRClient.wait`` with the default ``PollPolicy``;
-* the vendor CLI's schedule (``WaitTaskCompletion``, reference section 9): sleep
+* the vendor CLI's schedule (``WaitTaskCompletion`` in
+  https://github.com/aspose-ocr-cloud/aspose-ocr-cloud-cli, ``API/Utilities.cs``): sleep
   5 + n seconds (n = 1, 2, ...) before each ``GetTaskStatus``, then one GET of the result,
   here with the vendor's Python SDK;
 * a fixed 1 s loop: GET the result, sleep 1 s, until Completed (vendor SDK).

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from .client.clients import AsyncOCRClient, OCRClient
@@ -114,6 +115,7 @@ _LAZY: dict[str, str] = {
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
     """``%load_ext ocr_notebook``: register ``%ocr_fetch`` and ``%config OCRMagics``."""
+    # Deferred: `import ocr_notebook` stays free of IPython until the extension loads.
     from .notebook.magics import load_ipython_extension as load
 
     load(ipython)
@@ -121,6 +123,7 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
     """``%unload_ext ocr_notebook``: remove ``%ocr_fetch`` and ``OCRMagics``."""
+    # Deferred: `import ocr_notebook` stays free of IPython until the extension loads.
     from .notebook.magics import unload_ipython_extension as unload
 
     unload(ipython)
@@ -130,6 +133,4 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'ocr_notebook' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module, __name__), name)

@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the demo; returns the process exit status."""
     args = _parse(argv)
     try:
+        # Deferred: the emulator extra is optional; say how to install it, not a traceback.
         from .emulator import Emulator
         from .emulator.samples import SAMPLE_REGIONS, sample_png
     except ImportError as exc:

@@ -13,8 +13,6 @@ if TYPE_CHECKING:
 
     from ocr_notebook.emulator import Emulator
 
-from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
-
 
 @pytest.fixture(autouse=True)
 def _private_result_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
@@ -29,11 +27,9 @@ def _private_result_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """A running emulator on 127.0.0.1 (random port), no processing latency."""
-    from ocr_notebook.emulator import Emulator
+    from tests.support.emulator import running_emulator
 
-    with Emulator(
-        port=0, latency=0.0, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET
-    ) as emu:
+    with running_emulator(latency=0.0) as emu:
         yield emu
 
 

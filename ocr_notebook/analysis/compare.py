@@ -159,6 +159,7 @@ class Comparison(Sequence[RegionComparison]):
             ImportError: pandas is not installed (``pip install pandas``).
         """  # noqa: D205
         try:
+            # Deferred: pandas is optional and heavy; loaded only when a DataFrame is asked for.
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - exercised only without pandas
             raise ImportError("Comparison.to_dataframe() needs pandas: pip install pandas") from exc
@@ -193,7 +194,7 @@ class Comparison(Sequence[RegionComparison]):
         **kwargs: Any,
     ) -> dict[str, str]:
         """Rich display: the figures, then each region's character diff, worst first."""
-        # Imported here: the display protocol is the one place a data object calls display/.
+        # Deferred: the display protocol is the one place a data object calls display/.
         from ..display.comparison import comparison_mimebundle
 
         return comparison_mimebundle(self, include=include, exclude=exclude)

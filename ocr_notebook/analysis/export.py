@@ -112,6 +112,7 @@ def write_parquet(rows: Sequence[dict[str, Any]], path: str | os.PathLike[str]) 
     try:
         # pandas names its engine in a longer message; ours says which extra to install.
         importlib.import_module("pyarrow")
+        # Deferred: pandas is optional and heavy; loaded only when a DataFrame is asked for.
         import pandas as pd
     except ImportError:
         raise ImportError(PARQUET_HINT) from None

@@ -155,6 +155,7 @@ class SearchHits(Sequence[SearchHit]):
             ImportError: pandas is not installed (``pip install pandas``).
         """
         try:
+            # Deferred: pandas is optional and heavy; loaded only when a DataFrame is asked for.
             import pandas as pd
         except ImportError as exc:  # pragma: no cover - exercised only without pandas
             raise ImportError("SearchHits.to_dataframe() needs pandas: pip install pandas") from exc
@@ -175,7 +176,7 @@ class SearchHits(Sequence[SearchHit]):
         **kwargs: Any,
     ) -> dict[str, str]:
         """Rich display: every hit in its context with the match marked (escaped)."""
-        # Imported here: the display protocol is the one place a data object calls display/.
+        # Deferred: the display protocol is the one place a data object calls display/.
         from ..display.search import search_mimebundle
 
         return search_mimebundle(self, include=include, exclude=exclude)

@@ -1,1 +1,1 @@
-"""TODO layer docstring."""
+"""HTTP client: I/O-free base, sync/async shells, auth, polling (imports results, regions, wire)."""

@@ -20,6 +20,7 @@ import time
 import weakref
 from collections.abc import AsyncGenerator, Callable, Generator
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 
 import httpx
 
@@ -30,7 +31,7 @@ from ..results.errors import (
     LoginLockoutError,
     ResponseFormatError,
 )
-from .config import is_loopback_host
+from ..wire.urls import is_loopback_host
 
 __all__ = ["TokenAuth", "parse_retry_after", "refresh_margin"]
 
@@ -61,8 +62,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         return max(0.0, float(text))
     except ValueError:
         pass
-    from email.utils import parsedate_to_datetime
-
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

@@ -1,4 +1,4 @@
-"""Client settings: defaults, environment variables, the operation catalogue. No I/O.
+"""Client settings: defaults and environment variables, resolved and checked. No I/O.
 
 Precedence is arguments > (the notebook layer's ``%config``, passed in as arguments) >
 environment > defaults. Everything here is pure so the client, the magic and the tests
@@ -7,116 +7,27 @@ resolve settings the same way.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import httpx
 
-from ..results.errors import InsecureTransportError, MissingCredentialsError, UnknownOperationError
+from ..results.errors import InsecureTransportError, MissingCredentialsError
+from ..wire.operations import API_PREFIX, TOKEN_PATH
+from ..wire.urls import DEFAULT_BASE_URL, is_loopback_host, normalize_base_url
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "ENV_BASE_URL",
     "ENV_CLIENT_ID",
     "ENV_CLIENT_SECRET",
-    "FETCH_OPERATIONS",
-    "IMAGE_OPERATIONS",
-    "STATUS_OPERATION",
     "ClientConfig",
-    "is_loopback_host",
-    "normalize_base_url",
-    "resolve_api",
     "resolve_config",
 ]
 
-DEFAULT_BASE_URL = "https://api.aspose.cloud"
 ENV_BASE_URL = "ASPOSE_OCR_BASE_URL"
 ENV_CLIENT_ID = "ASPOSE_OCR_CLIENT_ID"
 ENV_CLIENT_SECRET = "ASPOSE_OCR_CLIENT_SECRET"  # noqa: S105 - the variable's name, not a secret
-
-API_PREFIX = "/v5.0/ocr"
-TOKEN_PATH = "/connect/token"  # noqa: S105 - a path
-STATUS_OPERATION = "Utilities/GetTaskStatus"
-
-# Every v5.0 operation with POST / GET ?id= / DELETE ?id=, spelled as the spec spells its
-# path (reference §2). The service routes case-insensitively, but we always send this case.
-FETCH_OPERATIONS: tuple[str, ...] = (
-    "RecognizeRegions",
-    "RecognizeImage",
-    "RecognizePdf",
-    "RecognizeReceipt",
-    "RecognizeTable",
-    "RecognizeLabel",
-    "DetectRegions",
-    "RecognizeAndParseInvoice",
-    "IdentifyFont",
-    "DjVu2PDF",
-    "BinarizeImage",
-    "DeskewImage",
-    "DewarpImage",
-    "UpscaleImage",
-    "ConvertTextToSpeech",
-)
-# Operations whose POST body carries an image (all but text-to-speech).
-IMAGE_OPERATIONS: tuple[str, ...] = tuple(
-    op for op in FETCH_OPERATIONS if op != "ConvertTextToSpeech"
-)
-
-_BY_LOWER = {op.lower(): op for op in FETCH_OPERATIONS}
-
-
-def resolve_api(api: object, *, allowed: tuple[str, ...] = FETCH_OPERATIONS) -> str:
-    """Return the canonical spelling of an operation name (case-insensitive match).
-
-    Raises:
-        UnknownOperationError: ``api`` is not one of ``allowed``; the message lists them.
-    """
-    if isinstance(api, str):
-        canonical = _BY_LOWER.get(api.strip().lower())
-        if canonical is not None and canonical in allowed:
-            return canonical
-    shown = repr(api) if len(repr(api)) <= 60 else repr(api)[:60] + "…"
-    raise UnknownOperationError(f"Unknown operation {shown}; use one of: {', '.join(allowed)}.")
-
-
-def is_loopback_host(host: str) -> bool:
-    """Whether ``host`` names this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
-    name = host.strip("[]").lower()
-    if name == "localhost" or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
-def normalize_base_url(base_url: str) -> str:
-    """``scheme://host[:port][/prefix]`` without a trailing slash or a ``/v5.0/ocr`` suffix.
-
-    The Java SDK's style of base URL (ending in ``/v5.0/ocr``) is accepted and trimmed, so
-    the token endpoint stays at ``{base_url}/connect/token``.
-
-    Raises:
-        ValueError: not an absolute http(s) URL.
-    """
-    try:
-        url = httpx.URL(base_url.strip())
-    except (httpx.InvalidURL, TypeError) as exc:
-        raise ValueError(
-            f"base_url {base_url!r} is not a URL; use e.g. {DEFAULT_BASE_URL!r}."
-        ) from exc
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ValueError(
-            f"base_url {base_url!r} must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}."
-        )
-    path = url.path.rstrip("/")
-    if path.lower().endswith(API_PREFIX.lower()):
-        path = path[: -len(API_PREFIX)]
-    port = f":{url.port}" if url.port is not None else ""
-    host = f"[{url.host}]" if ":" in url.host else url.host
-    return f"{url.scheme}://{host.lower()}{port}{path}"
 
 
 @dataclass(frozen=True)

@@ -490,6 +490,29 @@ class _PollerBase:
         assert self._result is not None
         return self._result
 
+    def _advance(
+        self,
+        loop: Generator[_Fetch | _Sleep, PollResponse | OCRError | None, OCRResult],
+        outcome: PollResponse | OCRError | None,
+    ) -> _Fetch | _Sleep | None:
+        """The loop's next step after ``outcome`` (None when it has ended with a result).
+
+        Raises:
+            OCRError: the error that ended polling (kept for later ``result()`` calls).
+            FetchCancelledError: :meth:`cancel` was called.
+        """
+        try:
+            step = next(loop) if outcome is None else loop.send(outcome)
+        except StopIteration as stop:
+            self._result = stop.value
+            return None
+        except OCRError as exc:
+            self._error = exc
+            raise
+        if self._cancel_requested:
+            raise self._cancelled_error()
+        return step
+
 
 class Poller(_PollerBase):
     """Polls one task until a terminal status, in the calling thread.
@@ -543,25 +566,18 @@ class Poller(_PollerBase):
             return self._finished()
         loop = self._new_loop()
         try:
-            step = next(loop)
-            while True:
-                if self._cancel_requested:
-                    raise self._cancelled_error()
+            step = self._advance(loop, None)
+            while step is not None:
+                outcome: PollResponse | OCRError | None = None
                 if isinstance(step, _Sleep):
                     self._sleep(step.delay)
-                    step = next(loop)
-                    continue
-                try:
-                    outcome: PollResponse | OCRError = self._fetch()
-                except OCRError as exc:
-                    outcome = exc
-                step = loop.send(outcome)
-        except StopIteration as stop:
-            self._result = stop.value
-            return stop.value  # type: ignore[no-any-return]
-        except OCRError as exc:
-            self._error = exc
-            raise
+                else:
+                    try:
+                        outcome = self._fetch()
+                    except OCRError as exc:
+                        outcome = exc
+                step = self._advance(loop, outcome)
+            return self._finished()
         finally:
             loop.close()
 
@@ -615,25 +631,18 @@ class AsyncPoller(_PollerBase):
             return self._finished()
         loop = self._new_loop()
         try:
-            step = next(loop)
-            while True:
-                if self._cancel_requested:
-                    raise self._cancelled_error()
+            step = self._advance(loop, None)
+            while step is not None:
+                outcome: PollResponse | OCRError | None = None
                 if isinstance(step, _Sleep):
                     await self._pause(step.delay)
-                    step = next(loop)
-                    continue
-                try:
-                    outcome: PollResponse | OCRError = await self._fetch()
-                except OCRError as exc:
-                    outcome = exc
-                step = loop.send(outcome)
-        except StopIteration as stop:
-            self._result = stop.value
-            return stop.value  # type: ignore[no-any-return]
-        except OCRError as exc:
-            self._error = exc
-            raise
+                else:
+                    try:
+                        outcome = await self._fetch()
+                    except OCRError as exc:
+                        outcome = exc
+                step = self._advance(loop, outcome)
+            return self._finished()
         finally:
             loop.close()
 

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 
 from ..results.models import Submission
-from .config import normalize_base_url
+from ..wire.urls import normalize_base_url
 
 __all__ = ["MAX_BYTES", "MAX_ENTRIES", "clear", "lookup", "remember"]
 

@@ -1,1 +1,1 @@
-"""TODO layer docstring."""
+"""Pure renderers to escaped HTML/text (imports results, wire; no client, IPython, widgets)."""

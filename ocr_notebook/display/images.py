@@ -131,7 +131,7 @@ def overlay_html(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, capt
 
     Plain HTML with inline styles (an ``<img>`` and absolutely placed boxes, in percentages of
     the image), not SVG: JupyterLab's sanitizer removes SVG from an untrusted notebook's
-    outputs but keeps these (see ``_render_style``), so a shared notebook shows the same
+    outputs but keeps these (see ``style.py``), so a shared notebook shows the same
     picture. When the image cannot be shown (unknown format, larger than the ``embed``
     budget) the boxes are drawn on an empty canvas sized to hold them, and the caption says
     why.

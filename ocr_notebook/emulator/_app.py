@@ -23,6 +23,7 @@ from ._http import (
     header,
     problem_reply,
     read_body,
+    send_reply,
     task_id_param,
 )
 from ._legacy import LegacyRoute, legacy_route
@@ -61,12 +62,7 @@ class EmulatorApp:
             reply = problem_reply(
                 500, "The emulator failed on this request.", scope.get("path", "")
             )
-        headers = [(b"content-length", str(len(reply.body)).encode("ascii"))]
-        if reply.content_type is not None:
-            headers.append((b"content-type", reply.content_type))
-        headers.extend(reply.headers)
-        await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-        await send({"type": "http.response.body", "body": reply.body})
+        await send_reply(send, reply)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

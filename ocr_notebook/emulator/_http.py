@@ -27,6 +27,7 @@ __all__ = [
     "multipart_files",
     "problem_reply",
     "read_body",
+    "send_reply",
     "task_id_param",
 ]
 
@@ -61,6 +62,16 @@ class Reply:
 def problem_reply(status: int, detail: str, path: str, **extra: Any) -> Reply:
     """A ProblemDetails reply."""
     return Reply(status, problem(status, detail, path, **extra), PROBLEM)
+
+
+async def send_reply(send: Send, reply: Reply) -> None:
+    """Send ``reply`` as one ASGI response: Content-Length first, then its type and headers."""
+    headers = [(b"content-length", str(len(reply.body)).encode("ascii"))]
+    if reply.content_type is not None:
+        headers.append((b"content-type", reply.content_type))
+    headers.extend(reply.headers)
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
 
 
 def header(scope: Scope, name: bytes) -> bytes | None:

@@ -2,8 +2,8 @@
 
 Aspose Cloud rate-limits only ``/connect/token``, and only failed requests count: after 5
 failed requests with one client id + secret pair, that pair gets HTTP 429 with
-``Retry-After: 600`` for 10 minutes; changing either half escapes it (reference:
-aspose-ocr-cloud-v5.md, "Token endpoint" and "Rate/usage limits", source [RATE]).
+``Retry-After: 600`` for 10 minutes; changing either half escapes it
+(https://docs.aspose.cloud/total/rate-limits).
 """
 
 from __future__ import annotations

@@ -70,6 +70,7 @@ def tessdata_path() -> str:
 def _api() -> Any:
     api = getattr(_local, "api", None)
     if api is None:
+        # Deferred: libtesseract loads with the first OCR, in the thread that uses it.
         import tesserocr
 
         api = tesserocr.PyTessBaseAPI(path=tessdata_path(), lang="eng")
@@ -94,7 +95,7 @@ def _prepare(image: Image.Image, pad: bool) -> Image.Image:
 
 
 def recognize(image: Image.Image, formats: Iterable[str], *, pad: bool = True) -> dict[str, bytes]:
-    """Recognize ``image`` once and render it in each of ``formats`` (Text, Hocr, Pdf).
+    r"""Recognize ``image`` once and render it in each of ``formats`` (Text, Hocr, Pdf).
 
     Text comes back as non-blank lines joined by ``\n``, as the service sends it. Hocr and
     Pdf come from Tesseract's own renderers (a full hOCR document, a searchable PDF).

@@ -143,7 +143,7 @@ def table_rows(found: Sequence[Word]) -> list[list[str]]:
 
 
 def to_csv(rows: Sequence[Sequence[str]]) -> bytes:
-    """Rows as CSV text (comma-separated, ``\\n`` line ends)."""
+    r"""Rows as CSV text (comma-separated, ``\n`` line ends)."""
     out = io.StringIO()
     csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue().encode("utf-8")
@@ -339,8 +339,11 @@ _WORD = re.compile(r"\w+")
 
 
 def mask_trial(text: str) -> str:
-    """Trial output: about one word in ten replaced by ``*`` of equal length, the same words
-    every time (chosen by a hash of the word, as resubmission masks the same words)."""
+    """Trial output: about one word in ten replaced by ``*`` of equal length.
+
+    The same words every time (chosen by a hash of the word, as resubmission masks the same
+    words).
+    """
 
     def hide(match: re.Match[str]) -> str:
         word = match.group(0)

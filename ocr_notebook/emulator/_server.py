@@ -12,7 +12,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from ._app import EmulatorApp
-from ._faults import FaultInjector, FaultPlan
+from ._fault_middleware import FaultInjector
+from ._fault_plan import FaultPlan
 from ._service import Service
 from ._store import Clock
 from ._tokens import generate_client_id, generate_client_secret
@@ -269,6 +270,7 @@ class Emulator:
         """Bind and serve in a background thread; returns self once requests are accepted."""
         if self.running:
             return self
+        # Deferred: uvicorn (the emulator extra) loads only when a server starts.
         import uvicorn
 
         sock = self._bind()

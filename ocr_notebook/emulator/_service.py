@@ -15,6 +15,7 @@ from ._requests import Job
 from ._responses import not_exist, ocr_response, outcome_response
 from ._store import Clock, Outcome, Phase, Task, TaskStore
 from ._tokens import TokenIssuer
+from ._work import run_job
 
 __all__ = ["FINAL_CODES", "Service", "new_task_id", "shared_executor"]
 
@@ -80,8 +81,6 @@ class Service:
 
     def submit(self, job: Job) -> str:
         """Queue ``job`` for a worker and store its task; returns the new task id."""
-        from ._work import run_job
-
         task = Task(
             new_task_id(job.operation.speech), job.operation.name, self.clock(), self.latency
         )

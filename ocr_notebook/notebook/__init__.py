@@ -1,1 +1,1 @@
-"""TODO layer docstring."""
+"""IPython side: OCRMagics, runner, badge, throttle, messages (imports any layer below widgets)."""

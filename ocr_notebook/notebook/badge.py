@@ -1,7 +1,7 @@
 """The live status badge, composed from stock ipywidgets.
 
-The badge is an ``HTML`` (the look comes from ``_render_badge``) above an ``IntProgress``
-whose ``bar_style`` gives the colour. Redraws go through a :class:`~._throttle.Throttle`:
+The badge is an ``HTML`` (the look comes from ``display/badges.py``) above an ``IntProgress``
+whose ``bar_style`` gives the colour. Redraws go through a :class:`~.throttle.Throttle`:
 at most 10 comm messages a second whatever the poll rate or the number of tasks, and the
 final state is always drawn. Where no widget frontend exists (terminal IPython) the badge
 is :class:`TextBadge`, which prints plain status lines instead.
@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import ipywidgets as widgets
+from IPython import get_ipython
+from IPython.display import display
 
 from ..display.badges import (
     BadgeState,
@@ -83,10 +85,6 @@ class Badge(Protocol):
 
 def has_widget_frontend() -> bool:
     """Whether widgets can be shown: we run in a Jupyter kernel (not terminal IPython)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:  # pragma: no cover - IPython is a dependency
-        return False
     shell = get_ipython()
     return shell is not None and getattr(shell, "kernel", None) is not None
 
@@ -252,8 +250,6 @@ class StatusBadge(widgets.VBox):  # type: ignore[misc]
 
     def show(self) -> None:
         """Display the badge in the current cell's output."""
-        from IPython.display import display
-
         self._display_handle = display(self, display_id=True)  # type: ignore[no-untyped-call]
 
     def observe_event(self, event: PollEvent) -> None:

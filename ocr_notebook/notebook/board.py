@@ -7,7 +7,6 @@ change, letting a drawer skip redraws when nothing moved.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -15,16 +14,15 @@ from dataclasses import replace
 from ..client.polling import PollEvent
 from ..display.badges import BadgeState
 from ..results.errors import (
-    FetchCancelledError,
-    OCRError,
     PollingTimeoutError,
     TaskFailedError,
     TaskNotFoundError,
 )
-from ..results.models import OCRResult, TaskStatus
+from ..results.models import OCRResult
+from ..results.outcomes import outcome_status
 from .messages import one_line
 
-__all__ = ["STAGES", "STARTING", "TaskBoard", "is_ok", "outcome_state", "stage"]
+__all__ = ["STAGES", "STARTING", "TaskBoard", "outcome_state", "stage"]
 
 #: Status shown before the first answer arrives.
 STARTING = "Starting"
@@ -43,30 +41,23 @@ def stage(state: BadgeState) -> int:
 
 def outcome_state(previous: BadgeState, outcome: OCRResult | BaseException) -> BadgeState:
     """The settled state of a task, from its result or the error that ended it."""
-    if isinstance(outcome, OCRResult):
-        return replace(
-            previous,
-            status=outcome.status_raw or outcome.status.value,
-            messages=outcome.messages,
-        )
-    if isinstance(outcome, TaskFailedError):
-        return replace(previous, status="Error", messages=outcome.messages)
-    if isinstance(outcome, TaskNotFoundError):
-        return replace(previous, status="NotExist", messages=outcome.messages)
+    status = outcome_status(outcome)
+    if isinstance(outcome, (OCRResult, TaskFailedError, TaskNotFoundError)):
+        return replace(previous, status=status, messages=outcome.messages)
     if isinstance(outcome, PollingTimeoutError):
         last = f"Last status seen: {outcome.status}." if outcome.status else None
         return replace(
             previous,
-            status="Timeout",
+            status=status,
             elapsed=max(previous.elapsed, outcome.elapsed),
             polls=max(previous.polls, outcome.polls),
             detail=last,
         )
-    if isinstance(outcome, (FetchCancelledError, KeyboardInterrupt, asyncio.CancelledError)):
-        return replace(previous, status="Cancelled")
+    if status == "Cancelled":
+        return replace(previous, status=status)
     # A failure on our side of the wire (network, credentials, a malformed answer): red,
     # with the one line that says what to do.
-    return replace(previous, status="Error", messages=(one_line(outcome),))
+    return replace(previous, status=status, messages=(one_line(outcome),))
 
 
 class TaskBoard:
@@ -132,8 +123,3 @@ class TaskBoard:
                 if not state.done:
                     self._states[i] = outcome_state(state, error)
                     self.version += 1
-
-
-def is_ok(outcome: OCRResult | OCRError) -> bool:
-    """Whether an outcome is a Completed result."""
-    return isinstance(outcome, OCRResult) and outcome.status is TaskStatus.COMPLETED

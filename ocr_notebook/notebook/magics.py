@@ -1,7 +1,7 @@
-"""``%ocr_fetch``: the IPython magic, its configuration, and load/unload of the extension.
+"""``%ocr_fetch`` and ``%ocr_store``: the magics, their configuration, load/unload.
 
-The magic parses its arguments, builds a client from ``%config OCRMagics`` and the
-environment, and hands the fetch to ``_runner`` with a badge from ``widget``. Expected
+``%ocr_fetch`` parses its arguments, builds a client from ``%config OCRMagics`` and the
+environment, and hands the fetch to ``runner`` with a badge from ``badge``. Expected
 failures become one ``UsageError`` line (no traceback); the client secret lives in a
 private attribute, never in a trait, so ``%config OCRMagics`` cannot list it.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import getpass
 import keyword
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal, cast
@@ -18,24 +19,26 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from IPython.core import magic_arguments as _margs
 from IPython.core.error import StdinNotImplementedError, UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
+from IPython.display import display
 from traitlets import Bool, Enum, Float, Int, TraitError, Unicode, observe, validate
 
-from ..client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET, resolve_api
+from ..client.clients import AsyncOCRClient, OCRClient
+from ..client.config import ENV_CLIENT_ID, ENV_CLIENT_SECRET
 from ..client.polling import DEFAULT_CONCURRENCY, PollPolicy
+from ..results.collection import OCRResultCollection
 from ..results.errors import MissingCredentialsError, OCRError
-from ..wire.task_ids import validate_task_id
+from ..store.backing import StoreBacking, active_store, ocr_store_line, service_base_url
+from ..wire.operations import resolve_api
+from ..wire.task_ids import parse_task_ids
 from .messages import one_line
+from .runner import FetchHandle, fetch_blocking, finish, start_fetch
 
 if TYPE_CHECKING:
     from IPython.core.interactiveshell import InteractiveShell
 
-    from ..client.clients import AsyncOCRClient, OCRClient
     from ..client.polling import PollEvent
-    from ..results.collection import OCRResultCollection
     from ..results.models import OCRResult
-    from ..store.backing import StoreBacking
     from ..store.result_store import ResultStore
-    from .runner import FetchHandle
 
 __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -44,7 +47,8 @@ __all__ = ["OCRMagics", "load_ipython_extension", "unload_ipython_extension"]
 CredentialPrompt = Callable[[str | None], tuple[str, str]]
 
 _DEFAULTS = PollPolicy()
-_DISPLAY_LIMIT = 50  # the renderer's own default (``_render.DEFAULTS``)
+_ID_SEPARATORS = " \t\r\n\f\v,;"  # what parse_task_ids splits on
+_DISPLAY_LIMIT = 50  # the renderer's own default (``display.results.DEFAULTS``)
 _Magic = Callable[[Any, str], Any]
 _Decorator = Callable[[_Magic], _Magic]
 
@@ -67,14 +71,13 @@ def parse_argstring(magic: Callable[..., Any], line: str) -> Any:
 
 
 def _set_display_limit(limit: int | None) -> None:
+    # Deferred: %load_ext stays light; the renderer comes with the first result shown.
     from ..display.results import set_display_limit
 
     set_display_limit(limit)
 
 
 def _display(obj: object) -> None:
-    from IPython.display import display
-
     display(obj)  # type: ignore[no-untyped-call]
 
 
@@ -219,17 +222,13 @@ class OCRMagics(Magics):
             raise UsageError(one_line(exc)) from None
 
     def _result_store(self) -> ResultStore | None:
-        from ..store.backing import active_store
-
         return active_store(self.store)
 
     def _store_backing(self, api: str, original: bool = False) -> StoreBacking:
-        """The local store behind a fetch of ``api`` tasks (see ``_stored``).
+        """The local store behind a fetch of ``api`` tasks (see ``store/backing.py``).
 
         ``original``: show the service's texts, not the corrections stored for them.
         """
-        from ..store.backing import StoreBacking, service_base_url
-
         try:
             base_url = service_base_url(self.base_url)
         except ValueError as exc:
@@ -250,7 +249,7 @@ class OCRMagics(Magics):
         refresh: bool,
         original: bool = False,
     ) -> list[OCRResult | OCRError]:
-        """Answer stored ids from the local store, fetch the rest (see ``_stored``).
+        """Answer stored ids from the local store, fetch the rest (see ``store/backing.py``).
 
         Raises:
             UsageError: the fetch was interrupted, or failed as a whole: one line each.
@@ -278,15 +277,11 @@ class OCRMagics(Magics):
 
     def make_client(self, timeout: float | None = None) -> OCRClient:
         """A synchronous client configured like the magic's (for use in Python code)."""
-        from ..client.clients import OCRClient
-
         client: OCRClient = self._client(OCRClient, self.timeout if timeout is None else timeout)
         return client
 
     def make_async_client(self, timeout: float | None = None) -> AsyncOCRClient:
         """An async client configured like the magic's."""
-        from ..client.clients import AsyncOCRClient
-
         client: AsyncOCRClient = self._client(
             AsyncOCRClient, self.timeout if timeout is None else timeout
         )
@@ -406,24 +401,34 @@ class OCRMagics(Magics):
             return self._background(ids, api, timeout, name, refresh, original)
         return self._bind(name, self._blocking(ids, api, timeout, refresh, original))
 
+    @_line_magic
+    def ocr_store(self, line: str) -> None:
+        """Show the local result store (``%ocr_store``) or delete it (``%ocr_store clear``).
+
+        Every Completed result ``%ocr_fetch`` gets is kept there (SQLite, file mode 0600,
+        in the user's cache directory or ``$OCR_NOTEBOOK_STORE_PATH``), so it is still
+        there after the service forgets it (24 hours). Turn it off with
+        ``%config OCRMagics.store = False`` or ``OCR_NOTEBOOK_STORE=0``.
+        ``ocr_notebook.clear_store()`` clears it from Python.
+        """
+        try:
+            print(ocr_store_line(line, enabled=self.store))
+        except (ValueError, OSError, sqlite3.Error) as exc:
+            raise UsageError(str(exc)) from None
+
     # -- argument checks ----------------------------------------------------------------
 
     @staticmethod
     def _task_ids(raw: Sequence[str]) -> list[str]:
-        tokens = [t for item in raw for t in item.replace(",", " ").split()]
-        if not tokens:
+        text = " ".join(raw)
+        if not text.strip(_ID_SEPARATORS):
             raise UsageError(
                 "No task id given: %ocr_fetch <task id> [<task id> ...] (see %ocr_fetch?)."
             )
-        ids: list[str] = []
-        for token in tokens:
-            try:
-                tid = validate_task_id(token)
-            except OCRError as exc:
-                raise UsageError(one_line(exc)) from None
-            if tid not in ids:
-                ids.append(tid)
-        return ids
+        try:
+            return parse_task_ids(text)
+        except OCRError as exc:
+            raise UsageError(one_line(exc)) from None
 
     @staticmethod
     def _api(api: str) -> str:
@@ -460,8 +465,8 @@ class OCRMagics(Magics):
         refresh: bool = False,
         original: bool = False,
     ) -> OCRResult | OCRResultCollection:
+        # Deferred: %load_ext stays light; ipywidgets come with the first fetch.
         from .badge import make_badge
-        from .runner import fetch_blocking, finish
 
         def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
             client = self.make_client(timeout)
@@ -489,8 +494,6 @@ class OCRMagics(Magics):
     def _check_collection(
         fetched: OCRResult | OCRResultCollection,
     ) -> OCRResult | OCRResultCollection:
-        from ..results.collection import OCRResultCollection
-
         if isinstance(fetched, OCRResultCollection):
             errors = fetched.errors
             if errors and not fetched.results:
@@ -507,8 +510,6 @@ class OCRMagics(Magics):
     def _no_wait(
         self, ids: list[str], api: str, refresh: bool = False, original: bool = False
     ) -> OCRResult | OCRResultCollection:
-        from ..results.collection import OCRResultCollection
-
         def fetch(missing: list[str]) -> list[OCRResult | OCRError]:
             with self.make_client() as client:
                 return [client.get_result(tid, api=api) for tid in missing]
@@ -529,8 +530,8 @@ class OCRMagics(Magics):
         refresh: bool = False,
         original: bool = False,
     ) -> FetchHandle:
+        # Deferred: %load_ext stays light; ipywidgets come with the first fetch.
         from .badge import make_badge
-        from .runner import start_fetch
 
         backing = self._store_backing(api, original)
         known = backing.answered(ids, refresh=refresh)
@@ -584,7 +585,7 @@ def _new_magics(ipython: InteractiveShell) -> OCRMagics:
 
 
 def load_ipython_extension(ipython: InteractiveShell) -> None:
-    """Register ``%ocr_fetch`` and make ``%config OCRMagics`` work."""
+    """Register ``%ocr_fetch`` and ``%ocr_store`` and make ``%config OCRMagics`` work."""
     magics = _new_magics(ipython)
     ipython.register_magics(magics)
     # `%config OCRMagics.x = y` finds configurables here (as jupysql does). IPython 9's
@@ -592,20 +593,15 @@ def load_ipython_extension(ipython: InteractiveShell) -> None:
     configurables: list[Any] = ipython.configurables  # typed too narrowly by IPython
     if magics not in configurables:
         configurables.append(magics)
-    from ..store.backing import register_store_magic
-
-    register_store_magic(ipython)
 
 
 def unload_ipython_extension(ipython: InteractiveShell) -> None:
-    """Remove ``%ocr_fetch`` and the ``OCRMagics`` configurable."""
+    """Remove ``%ocr_fetch``, ``%ocr_store`` and the ``OCRMagics`` configurable."""
     manager = ipython.magics_manager
-    manager.magics["line"].pop("ocr_fetch", None)
+    for name in ("ocr_fetch", "ocr_store"):
+        manager.magics["line"].pop(name, None)
     manager.registry.pop("OCRMagics", None)
     _forget_configurables(ipython)
-    from ..store.backing import unregister_store_magic
-
-    unregister_store_magic(ipython)
 
 
 def _forget_configurables(ipython: InteractiveShell) -> None:

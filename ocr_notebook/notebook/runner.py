@@ -22,6 +22,7 @@ import threading
 from collections.abc import Callable, Generator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
+from ..client.clients import AsyncOCRClient, OCRClient
 from ..client.polling import DEFAULT_CONCURRENCY, Poller, PollEvent
 from ..results.collection import OCRResultCollection
 from ..results.errors import FetchCancelledError, OCRError
@@ -29,7 +30,6 @@ from ..results.models import OCRResult
 from .messages import one_line
 
 if TYPE_CHECKING:
-    from ..client.clients import AsyncOCRClient, OCRClient
     from .badge import Badge
 
 __all__ = ["FetchHandle", "Outcome", "fetch_async", "fetch_blocking", "finish", "start_fetch"]
@@ -409,8 +409,6 @@ def start_fetch(
     Raises:
         OCRError: building the client failed (e.g. ``MissingCredentialsError``).
     """
-    from ..client.clients import AsyncOCRClient, OCRClient
-
     handle = FetchHandle(task_ids, badge, resume=resume)
     if on_done is not None:
         handle.add_done_callback(on_done)

@@ -1,1 +1,1 @@
-"""TODO layer docstring."""
+"""Results as data: models, the error tree, collections (imports wire; display only to be shown)."""

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .errors import OCRError
 from .models import OCRResult, RegionResult, TaskStatus
+from .outcomes import outcome_status
 
 if TYPE_CHECKING:
     import pandas
@@ -133,7 +134,7 @@ class OCRResultCollection(Sequence[OCRResult]):
         frames = [result.to_dataframe() for result in self._results]
         if not frames:  # an empty frame with the same columns
             return OCRResult(id=None, status=TaskStatus.COMPLETED).to_dataframe()
-        import pandas as pd
+        import pandas as pd  # deferred: pandas is optional, and heavy to import
 
         frame: pandas.DataFrame = pd.concat(frames, ignore_index=True)
         return frame
@@ -147,7 +148,7 @@ class OCRResultCollection(Sequence[OCRResult]):
             ValueError: An empty or invalid pattern, a regex that ran too long, ``regex``
                 with ``fuzzy``, or a threshold outside 0-100.
         """
-        # Imported here so that `import ocr_notebook` does not load regex and rapidfuzz.
+        # Deferred so that `import ocr_notebook` does not load regex and rapidfuzz.
         from ..analysis.search import search_texts
 
         items = [(r.id, o, t) for r in self._results for o, t in r.texts_by_order().items()]
@@ -166,12 +167,14 @@ class OCRResultCollection(Sequence[OCRResult]):
         Raises:
             ValueError: No task could be compared.
         """
+        # Deferred: keeps `import ocr_notebook` free of rapidfuzz, regex and pandas.
         from ..analysis.compare import compare_results
 
         return compare_results(self._results, references)
 
     def export_rows(self) -> list[dict[str, Any]]:
         """One row per region of every result (the columns of ``to_csv``)."""
+        # Deferred: keeps `import ocr_notebook` free of rapidfuzz, regex and pandas.
         from ..analysis.export import region_rows
 
         return [row for result in self._results for row in region_rows(result)]
@@ -185,18 +188,21 @@ class OCRResultCollection(Sequence[OCRResult]):
         Raises:
             ImportError: pyarrow is missing: pip install 'ocr_notebook[parquet]'.
         """
+        # Deferred: keeps `import ocr_notebook` free of rapidfuzz, regex and pandas.
         from ..analysis.export import write_parquet
 
         return write_parquet(self.export_rows(), path)
 
     def to_csv(self, path: str | os.PathLike[str]) -> str:
         """Write one row per region to a CSV file (UTF-8, header row); returns the path."""
+        # Deferred: keeps `import ocr_notebook` free of rapidfuzz, regex and pandas.
         from ..analysis.export import write_csv
 
         return write_csv(self.export_rows(), path)
 
     def to_jsonl(self, path: str | os.PathLike[str]) -> str:
         """Write one JSON object per region, one per line (UTF-8); returns the path."""
+        # Deferred: keeps `import ocr_notebook` free of rapidfuzz, regex and pandas.
         from ..analysis.export import write_jsonl
 
         return write_jsonl(self.export_rows(), path)
@@ -219,7 +225,7 @@ class OCRResultCollection(Sequence[OCRResult]):
             if isinstance(outcome, OCRResult):
                 counts[outcome.status_raw or outcome.status.value] += 1
             else:
-                counts[_error_label(outcome)] += 1
+                counts[outcome_status(outcome)] += 1
         return ", ".join(f"{n} {label}" for label, n in counts.most_common())
 
     def __repr__(self) -> str:
@@ -233,6 +239,7 @@ class OCRResultCollection(Sequence[OCRResult]):
     def _repr_mimebundle_(
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, str]:
+        # Deferred (display protocol): the renderer loads when a collection is shown.
         from ..display.results import DEFAULTS, render_result_text, render_results_html
         from ..display.text import esc
 
@@ -252,7 +259,7 @@ class OCRResultCollection(Sequence[OCRResult]):
                         )
                     )
                 else:
-                    lines.append(f"{task_id}: {_error_label(outcome)}: {outcome.message}")
+                    lines.append(f"{task_id}: {outcome_status(outcome)}: {outcome.message}")
             bundle["text/plain"] = "\n".join(lines)
         if wanted("text/html"):
             head = f"<p><b>{esc(repr(self))}</b></p>"
@@ -262,10 +269,3 @@ class OCRResultCollection(Sequence[OCRResult]):
                 text_limit=DEFAULTS.text_limit,
             )
         return bundle
-
-
-def _error_label(error: OCRError) -> str:
-    from ..display.badges import BadgeState
-    from ..notebook.board import outcome_state
-
-    return str(outcome_state(BadgeState(task_id=error.task_id or "", status=""), error).status)

@@ -2,7 +2,8 @@
 
 An ``OCRResponse`` on the wire is ``{id, taskStatus, responseStatusCode, results, error}``
 with ``results = [{type, data}]`` (``data`` standard Base64) and
-``error = {messages, warnings}``; see ``shared/reference/aspose-ocr-cloud-v5.md`` §4.
+``error = {messages, warnings}``: the ``OCRResponse`` schema of the API's OpenAPI file,
+https://github.com/aspose-ocr-cloud/aspose-ocr-cloud-java/blob/master/api/openapi.yaml.
 """
 
 from __future__ import annotations
@@ -387,7 +388,7 @@ class OCRResult:
             ValueError: An empty or invalid pattern, a regex that ran too long, ``regex``
                 with ``fuzzy``, or a threshold outside 0-100.
         """
-        # Imported here so that `import ocr_notebook` does not load regex and rapidfuzz.
+        # Deferred so that `import ocr_notebook` does not load regex and rapidfuzz.
         from ..analysis.search import search_texts
 
         items = [(self.id, o, t) for o, t in self.texts_by_order().items()]
@@ -405,7 +406,7 @@ class OCRResult:
             ValueError: The reference is empty, names an unknown region, or a list of
                 another length than the regions.
         """
-        # Imported here so that `import ocr_notebook` does not load rapidfuzz.
+        # Deferred so that `import ocr_notebook` does not load rapidfuzz.
         from ..analysis.compare import compare_texts, reference_by_order
 
         names = _names_by_order(self.submission, len(self.regions))
@@ -417,6 +418,7 @@ class OCRResult:
 
         Pipes, backslashes and line breaks in texts are escaped, so every region stays one row.
         """
+        # Deferred: keeps `import ocr_notebook` free of rapidfuzz, regex and pandas.
         from ..analysis.export import markdown_table, region_rows
 
         return markdown_table(region_rows(self))
@@ -455,7 +457,7 @@ class OCRResult:
             ImportError: pandas is not installed (``pip install pandas``).
         """
         try:
-            import pandas as pd
+            import pandas as pd  # deferred: pandas is optional, and heavy to import
         except ImportError as exc:  # pragma: no cover - exercised only without pandas
             raise ImportError("OCRResult.to_dataframe() needs pandas: pip install pandas") from exc
         frame: pandas.DataFrame = pd.DataFrame(self._rows(), columns=list(_DATAFRAME_COLUMNS))
@@ -571,7 +573,7 @@ class OCRResult:
         default; ``%config OCRMagics.display_limit = N`` or
         ``ocr_notebook.display.results.set_display_limit(N)`` changes it, ``None`` shows all).
         """
-        # Imported here so that `import ocr_notebook` does not load the renderer.
+        # Deferred (display protocol): `import ocr_notebook` does not load the renderer.
         from ..display.results import mimebundle
 
         return mimebundle(self, include=include, exclude=exclude)

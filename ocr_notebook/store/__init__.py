@@ -1,1 +1,1 @@
-"""TODO layer docstring."""
+"""Local SQLite result store; answer from it, back up NotExist (imports client, results, wire)."""

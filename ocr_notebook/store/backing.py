@@ -15,22 +15,21 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast, overload
+from typing import overload
 
-from ..client.config import DEFAULT_BASE_URL, ENV_BASE_URL, normalize_base_url
+from ..client.config import ENV_BASE_URL
 from ..results.errors import OCRError, TaskNotFoundError
 from ..results.models import OCRResult, TaskStatus
+from ..wire.urls import DEFAULT_BASE_URL, normalize_base_url
 from .corrections import CorrectionsNote, apply_stored_corrections
 from .result_store import ResultStore, default_store, store_enabled
-
-if TYPE_CHECKING:
-    from IPython.core.interactiveshell import InteractiveShell
 
 __all__ = [
     "StoreBacking",
     "StoreNote",
     "active_store",
     "clear_store",
+    "ocr_store_line",
     "service_base_url",
 ]
 
@@ -215,20 +214,12 @@ class StoreBacking:
 # -- %ocr_store ------------------------------------------------------------------------------
 
 
-def _store_switch(shell: InteractiveShell | None) -> bool:
-    """``%config OCRMagics.store`` (True when the extension is not loaded)."""
-    if shell is None:
-        return True
-    from ..notebook.magics import OCRMagics
-
-    for configurable in shell.configurables:
-        if isinstance(configurable, OCRMagics):
-            return bool(configurable.store)
-    return True
-
-
-def ocr_store_line(shell: InteractiveShell | None, line: str) -> str:
+def ocr_store_line(line: str, *, enabled: bool = True) -> str:
     """What ``%ocr_store [clear]`` does, as the line it prints.
+
+    Args:
+        line: The magic's argument: empty (or ``info``) to describe the store, ``clear``.
+        enabled: The notebook's own switch (``%config OCRMagics.store``).
 
     Raises:
         ValueError: an unknown sub-command.
@@ -243,7 +234,7 @@ def ocr_store_line(shell: InteractiveShell | None, line: str) -> str:
     if command == "clear":
         removed = clear_store()
         return f"Removed {removed} stored result{'s' if removed != 1 else ''} from {store.path}."
-    if not store_enabled() or not _store_switch(shell):
+    if not store_enabled() or not enabled:
         return (
             "The local result store is off (OCR_NOTEBOOK_STORE=0 or %config OCRMagics.store = "
             f"False); it lives at {store.path}."
@@ -253,29 +244,3 @@ def ocr_store_line(shell: InteractiveShell | None, line: str) -> str:
         f"{count} Completed result{'s' if count != 1 else ''} kept in {store.path}; "
         "%ocr_store clear deletes them."
     )
-
-
-def register_store_magic(shell: InteractiveShell) -> None:
-    """Register ``%ocr_store`` (called by ``load_ipython_extension``)."""
-    from IPython.core.error import UsageError
-
-    def ocr_store(line: str) -> None:
-        """Show the local result store (``%ocr_store``) or delete it (``%ocr_store clear``).
-
-        Every Completed result ``%ocr_fetch`` gets is kept there (SQLite, file mode 0600,
-        in the user's cache directory or ``$OCR_NOTEBOOK_STORE_PATH``), so it is still
-        there after the service forgets it (24 hours). Turn it off with
-        ``%config OCRMagics.store = False`` or ``OCR_NOTEBOOK_STORE=0``.
-        ``ocr_notebook.clear_store()`` clears it from Python.
-        """
-        try:
-            print(ocr_store_line(shell, line))
-        except (ValueError, OSError, sqlite3.Error) as exc:
-            raise UsageError(str(exc)) from None
-
-    cast(Any, shell).register_magic_function(ocr_store, "line", "ocr_store")
-
-
-def unregister_store_magic(shell: InteractiveShell) -> None:
-    """Remove ``%ocr_store``."""
-    shell.magics_manager.magics["line"].pop("ocr_store", None)

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from ..analysis.corrections import check_corrections
-from ..client.config import DEFAULT_BASE_URL, ENV_BASE_URL, normalize_base_url
+from ..client.config import ENV_BASE_URL
 from ..results.models import OCRResult, TaskStatus
+from ..wire.urls import DEFAULT_BASE_URL, normalize_base_url
 from .result_store import ResultStore, default_store
 
 __all__ = ["CorrectionsNote", "apply_stored_corrections", "save_corrections"]

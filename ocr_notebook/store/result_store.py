@@ -13,6 +13,7 @@ with ``OCR_NOTEBOOK_STORE_PATH``.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -23,8 +24,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..results.models import OCRResult, TaskStatus
+from ..wire.urls import normalize_base_url
 
 __all__ = ["ResultStore", "default_store", "store_enabled"]
+
+_log = logging.getLogger("ocr_notebook")
 
 _ENV_ENABLED = "OCR_NOTEBOOK_STORE"
 _ENV_PATH = "OCR_NOTEBOOK_STORE_PATH"
@@ -62,7 +66,8 @@ def store_enabled() -> bool:
 
 
 def _normalise_url(base_url: str) -> str:
-    return base_url.strip().rstrip("/").lower()
+    # Lowercased whole (path too), as keys written by earlier versions were.
+    return normalize_base_url(base_url).lower()
 
 
 def _normalise_api(api: str) -> str:
@@ -89,7 +94,7 @@ class ResultStore:
         env = os.environ.get(_ENV_PATH)
         if env:
             return Path(env)
-        import platformdirs
+        import platformdirs  # deferred: only when no path is configured
 
         return Path(platformdirs.user_cache_dir("ocr_notebook")) / "results.sqlite3"
 
@@ -146,6 +151,17 @@ class ResultStore:
                 ),
             )
         return True
+
+    def on_completed(self, base_url: str, api: str, result: OCRResult) -> None:
+        """The clients' completion hook (``store=``): keep ``result``, never raising.
+
+        ``result.api`` is its key's operation (the same as ``api`` for a client's fetch).
+        """
+        try:
+            self.put(base_url, result)
+        except (OSError, sqlite3.Error) as exc:
+            # Losing the local copy must not lose the result the caller is waiting for.
+            _log.warning("Could not write task %s to %s: %s", result.id, self, exc)
 
     def get(self, base_url: str, api: str, task_id: str) -> OCRResult | None:
         """The stored result of a task, or None."""

@@ -1,1 +1,1 @@
-"""TODO layer docstring."""
+"""User-facing widgets such as OCRFetchWidget (may import every other layer but the emulator)."""

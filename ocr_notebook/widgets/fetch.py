@@ -9,16 +9,17 @@ from typing import TYPE_CHECKING, Any
 
 import ipywidgets as widgets
 
+from ..client.clients import AsyncOCRClient, OCRClient
 from ..notebook.badge import StatusBadge
+from ..notebook.messages import one_line
+from ..notebook.runner import FetchHandle, start_fetch
 from ..results.errors import InvalidTaskIdError, OCRError
+from ..store.backing import StoreBacking, active_store, service_base_url
 from ..wire.task_ids import parse_task_ids
 
 if TYPE_CHECKING:
-    from ..client.clients import AsyncOCRClient, OCRClient
-    from ..notebook.runner import FetchHandle
     from ..results.collection import OCRResultCollection
     from ..results.models import OCRResult
-    from ..store.backing import StoreBacking
 
 __all__ = ["OCRFetchWidget"]
 
@@ -113,9 +114,6 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         The handle is awaitable (``await widget.fetch(...)``). A malformed id shows one line
         in the output and returns None. A fetch already running is cancelled first.
         """
-        from ..client.clients import AsyncOCRClient, OCRClient
-        from ..notebook.runner import start_fetch
-
         if task_ids is not None:
             self.ids.value = task_ids if isinstance(task_ids, str) else " ".join(task_ids)
         try:
@@ -208,13 +206,11 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
             callback(result)
 
     def _store_backing(self) -> StoreBacking:
-        """The local store behind this widget's fetches (see ``_stored``).
+        """The local store behind this widget's fetches (see ``store/backing.py``).
 
         Raises:
             ValueError: ``ASPOSE_OCR_BASE_URL`` is not a usable URL.
         """
-        from ..store.backing import StoreBacking, active_store, service_base_url
-
         client = self._client
         base_url = client.base_url if client is not None else service_base_url(None)
         return StoreBacking(
@@ -229,8 +225,6 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         self.cancel_button.disabled = True
 
     def _show_error(self, exc: BaseException) -> None:
-        from ..notebook.messages import one_line
-
         self.error = one_line(exc, resume="click Fetch")
         self.output.clear_output()
         self.output.append_stderr(self.error + "\n")

@@ -32,13 +32,14 @@ from ocr_notebook.client.auth import parse_retry_after, refresh_margin
 from ocr_notebook.emulator import Emulator
 from tests.support.client import (
     GUID,
-    FakeClock,
     FakeService,
     make_driver,
     mock_driver,
     ocr_response,
 )
+from tests.support.clock import FakeClock
 from tests.support.credentials import TEST_CLIENT_SECRET
+from tests.support.emulator import running_emulator
 
 KINDS = ["sync", "async"]
 
@@ -47,7 +48,7 @@ KINDS = ["sync", "async"]
 def clocked() -> Iterator[tuple[Emulator, FakeClock]]:
     """An emulator whose token expiry (60 s) follows a fake clock."""
     clock = FakeClock()
-    with Emulator(port=0, token_ttl=60.0, clock=clock) as emu:
+    with running_emulator(clock, token_ttl=60.0) as emu:
         yield emu, clock
 
 

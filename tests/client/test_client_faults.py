@@ -27,7 +27,8 @@ from ocr_notebook import (
     TransportError,
     UnknownOperationError,
 )
-from tests.support.client import GUID, Driver, FakeClock, FakeService, mock_driver, ocr_response
+from tests.support.client import GUID, Driver, FakeService, mock_driver, ocr_response
+from tests.support.clock import FakeClock
 
 PENDING = ocr_response(status="Pending")
 DONE = ocr_response(texts=("done",))

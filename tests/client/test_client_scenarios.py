@@ -27,9 +27,11 @@ from ocr_notebook import (
     TaskStatus,
     UnknownOperationError,
 )
-from ocr_notebook.client.config import FETCH_OPERATIONS
 from ocr_notebook.emulator import Emulator
-from tests.support.client import FakeClock, make_driver
+from ocr_notebook.wire.operations import FETCH_OPERATIONS
+from tests.support.client import make_driver
+from tests.support.clock import FakeClock
+from tests.support.emulator import running_emulator
 
 LINES = ("Hello regions 42", "Second line here")
 BOXES = ((0, 0, 700, 90), (0, 90, 700, 180))
@@ -247,7 +249,7 @@ SCENARIOS = [
 @pytest.fixture(scope="module")
 def timed_emulator() -> Iterator[tuple[Emulator, FakeClock]]:
     clock = FakeClock()
-    with Emulator(port=0, latency=0.0, clock=clock) as emu:
+    with running_emulator(clock, latency=0.0) as emu:
         yield emu, clock
 
 

@@ -15,7 +15,7 @@ from PIL import Image
 
 from ocr_notebook import OCRClient, Rect, ResponseFormatError, Submission, UnknownOperationError
 from ocr_notebook.client import submissions
-from ocr_notebook.client.clients import build_submit_body
+from ocr_notebook.client.base import build_submit_body
 from tests.support.client import GUID, FakeService, mock_driver
 
 # The SDK's pydantic models take field names mypy does not see (aliases): treat them as Any.

@@ -2,7 +2,7 @@
 
 The service answers 400 to a wrong client id/secret pair, and after 5 failed requests
 with one pair, 429 with ``Retry-After: 600`` for 10 minutes; any other pair is unaffected
-(reference: aspose-ocr-cloud-v5.md, [RATE]).
+(https://docs.aspose.cloud/total/rate-limits).
 """
 
 from __future__ import annotations
@@ -27,8 +27,9 @@ from ocr_notebook import (
 from ocr_notebook.client.polling import is_transient
 from ocr_notebook.emulator import Emulator
 from ocr_notebook.emulator._logins import LoginLimiter, pair_key
-from tests.support.client import FakeClock
+from tests.support.clock import FakeClock
 from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from tests.support.emulator import running_emulator
 from tests.support.notebook import configured_magics, run_error
 
 WRONG = "not-the-secret-0123456789"
@@ -49,9 +50,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def emu(clock: FakeClock) -> Iterator[Emulator]:
-    with Emulator(
-        port=0, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET, clock=clock
-    ) as emulator:
+    with running_emulator(clock) as emulator:
         yield emulator
 
 

@@ -26,7 +26,7 @@ from ocr_notebook import (
     TransportError,
 )
 from ocr_notebook.client.polling import PollResponse, async_poll_many, poll_many
-from tests.support.client import FakeClock
+from tests.support.clock import FakeClock
 
 TASK = "b7162f77-bf10-407d-86de-ee255e422ca7"
 # The plain 1.5x backoff these schedules were written for (the latency cap is tested in

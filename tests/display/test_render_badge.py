@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from ocr_notebook import TaskStatus
 from ocr_notebook.client.polling import PollEvent
-from ocr_notebook.display.results import (
+from ocr_notebook.display.badges import (
     BadgeState,
     render_badge_html,
     render_badge_text,

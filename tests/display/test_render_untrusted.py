@@ -1,6 +1,6 @@
 """What keeps a result readable where JupyterLab sanitizes it (an untrusted notebook's outputs).
 
-The sanitizer drops ``<style>`` and SVG and keeps allowed inline styles (``_render_style``);
+The sanitizer drops ``<style>`` and SVG and keeps allowed inline styles (``display/style.py``);
 ``tests/browser/test_untrusted.py`` checks the real thing in JupyterLab. Here: the HTML carries
 what it needs without the stylesheet, and no inline style depends on data from the wire.
 """

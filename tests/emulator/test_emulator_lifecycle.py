@@ -9,7 +9,15 @@ import httpx
 import pytest
 
 from ocr_notebook.emulator import Emulator
-from tests.support.emulator import FakeClock, b64, check_response, decoded, regions_body, text_image
+from tests.support.clock import FakeClock
+from tests.support.emulator import (
+    b64,
+    check_response,
+    decoded,
+    regions_body,
+    running_emulator,
+    text_image,
+)
 
 IMAGE, RECTS = text_image(["Later, not now"])
 
@@ -21,7 +29,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def slow(clock: FakeClock) -> Iterator[Emulator]:
-    with Emulator(latency=3.0, retention=100.0, clock=clock) as emu:
+    with running_emulator(clock, latency=3.0, retention=100.0) as emu:
         yield emu
 
 

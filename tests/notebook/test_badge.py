@@ -18,9 +18,9 @@ from ocr_notebook import (
 )
 from ocr_notebook.notebook.badge import StatusBadge, TextBadge, make_badge
 from ocr_notebook.notebook.throttle import Throttle
+from tests.support.clock import FakeClock
 from tests.support.notebook import (
     CommRecorder,
-    FakeClock,
     FakeScheduler,
     event,
     pills,
@@ -33,7 +33,7 @@ B = "1b8e4d3f-2222-4b6c-8d4e-3f5a7b9c1d2e"
 
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(start=1000.0)
 
 
 @pytest.fixture

@@ -330,6 +330,25 @@ def test_keyboard_interrupt_inside_polling_cancels_too(
     assert clients[0]._http.is_closed
 
 
+# -- task ids: the one parser (wire/task_ids.py), as the widget uses it ---------------------
+
+OTHER = "11111111-2222-4333-8444-555555555555"
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        [UNKNOWN, OTHER],
+        [f"{UNKNOWN},{OTHER}"],
+        [f"{UNKNOWN},", OTHER],
+        [f"{UNKNOWN};{OTHER}"],
+        [UNKNOWN, OTHER, UNKNOWN.upper().lower()],
+    ],
+)
+def test_the_magic_splits_ids_like_the_widget(given: list[str]) -> None:
+    assert OCRMagics._task_ids(given) == [UNKNOWN, OTHER]
+
+
 # -- bad input and missing credentials ---------------------------------------------------------
 
 
@@ -468,12 +487,16 @@ def test_unload_removes_the_magic_and_the_configurable(shell: InteractiveShell) 
     run(shell, "%unload_ext ocr_notebook")
     try:
         assert "ocr_fetch" not in shell.magics_manager.magics["line"]
+        assert "ocr_store" not in shell.magics_manager.magics["line"]
         assert not any(isinstance(c, OCRMagics) for c in shell.configurables)
         error = run_error(shell, f"%ocr_fetch {UNKNOWN}")
         assert isinstance(error, UsageError)
     finally:
         run(shell, "%load_ext ocr_notebook")
     assert "ocr_fetch" in shell.magics_manager.magics["line"]
+    # Both magics are methods of the one OCRMagics instance.
+    ocr_store = shell.magics_manager.magics["line"]["ocr_store"]
+    assert isinstance(getattr(ocr_store, "__self__", None), OCRMagics)
 
 
 def test_loading_the_extension_stays_light() -> None:

@@ -1,4 +1,4 @@
-"""OCRResult / RegionResult parsing from the wire format (reference §4), and back."""
+"""OCRResult / RegionResult parsing from the wire format (the OpenAPI ``OCRResponse``), and back."""
 
 from __future__ import annotations
 

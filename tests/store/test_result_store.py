@@ -130,3 +130,9 @@ def test_concurrent_kernels_do_not_corrupt_it(tmp_path: Path) -> None:
     )
     assert sample is not None and sample.text == "00000003-0000-4000-8000-000000000007"
     assert os.path.exists(path)
+
+
+def test_keys_use_the_one_base_url_normaliser(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path / "s.sqlite3")
+    assert store.put("https://API.Aspose.Cloud/v5.0/ocr/", _completed())
+    assert store.get("https://api.aspose.cloud", "RecognizeRegions", TASK) == _completed()

@@ -22,8 +22,9 @@ from ocr_notebook import OCRClient, OCRResult, OCRResultCollection, TaskStatus
 from ocr_notebook.emulator import Emulator, FaultPlan
 from ocr_notebook.notebook.magics import OCRMagics
 from ocr_notebook.store.result_store import ResultStore
+from tests.support.clock import FakeClock
 from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
-from tests.support.emulator import FakeClock, text_image
+from tests.support.emulator import running_emulator, text_image
 from tests.support.notebook import configured_magics, run, run_error
 
 RETENTION = 100.0
@@ -37,12 +38,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture(scope="module")
 def emu(clock: FakeClock) -> Iterator[Emulator]:
-    with Emulator(
-        retention=RETENTION,
-        clock=clock,
-        client_id=TEST_CLIENT_ID,
-        client_secret=TEST_CLIENT_SECRET,
-    ) as emulator:
+    with running_emulator(clock, retention=RETENTION) as emulator:
         yield emulator
 
 

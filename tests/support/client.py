@@ -17,37 +17,12 @@ from typing import Any
 import httpx
 
 from ocr_notebook import AsyncOCRClient, OCRClient, PollPolicy
+from tests.support.clock import FakeClock
 
 GUID = "b7162f77-bf10-407d-86de-ee255e422ca7"
 # Deterministic polling: no jitter, and the plain 1.5x backoff the scenarios were written
 # for (the default's latency cap is tested in test_polling.py).
 NO_JITTER = PollPolicy(jitter=0.0, multiplier=1.5, latency_floor=math.inf)
-
-
-class FakeClock:
-    """A clock that moves only when slept on; records every sleep.
-
-    Serves as ``time.time`` for the emulator and ``time.monotonic`` for the client.
-    """
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds >= 0, seconds
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def asleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-        await asyncio.sleep(0)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class Driver:

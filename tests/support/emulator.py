@@ -1,10 +1,12 @@
-"""Helpers for the emulator's tests: the OpenAPI spec as a response checker, images, bodies."""
+"""The test emulators, and helpers for the emulator's tests: the spec as a checker, images, bodies."""
 
 from __future__ import annotations
 
 import base64
 import io
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,32 @@ import yaml
 from openapi_schema_validator import OAS30ReadValidator
 from PIL import Image, ImageDraw, ImageFont
 
+from ocr_notebook.emulator import Emulator
+from tests.support.clock import FakeClock
+from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
+
 SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "aspose-ocr-cloud-v5.openapi.yaml"
 GUID_UNKNOWN = "00000000-0000-0000-0000-000000000000"
+
+
+@contextmanager
+def running_emulator(clock: FakeClock | None = None, **options: Any) -> Iterator[Emulator]:
+    """An emulator serving on 127.0.0.1 (a random port) with the test credentials.
+
+    Every emulator fixture starts its server here. ``clock`` drives its task lifecycle and
+    token expiry; ``options`` are the other ``Emulator`` arguments (``latency``,
+    ``retention``, ``token_ttl``, ``faults``, ...).
+    """
+    settings: dict[str, Any] = {
+        "port": 0,
+        "client_id": TEST_CLIENT_ID,
+        "client_secret": TEST_CLIENT_SECRET,
+        **options,
+    }
+    if clock is not None:
+        settings["clock"] = clock
+    with Emulator(**settings) as emulator:
+        yield emulator
 
 
 @cache
@@ -138,16 +164,3 @@ def regions_body(
 
 def decoded(body: dict[str, Any]) -> list[tuple[str, bytes]]:
     return [(r["type"], base64.b64decode(r["data"])) for r in body["results"]]
-
-
-class FakeClock:
-    """A ``time.time`` stand-in that moves only when told."""
-
-    def __init__(self, start: float = 1_700_000_000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds

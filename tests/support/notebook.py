@@ -20,25 +20,10 @@ from IPython.core.interactiveshell import ExecutionResult, InteractiveShell
 from ocr_notebook import TaskStatus
 from ocr_notebook.client.polling import PollEvent
 from ocr_notebook.notebook.magics import OCRMagics
+from tests.support.clock import FakeClock
 from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
 PILL = re.compile(r'class="p k-[a-z]+">([^<]*)<')
-
-
-class FakeClock:
-    """A monotonic clock the test moves by hand; ``sleep`` advances it."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    def sleep(self, seconds: float) -> None:
-        self.now += max(seconds, 0.0)
 
 
 class FakeScheduler:

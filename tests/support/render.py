@@ -31,7 +31,7 @@ SAFE_DATA_MIMES = frozenset(
     | {"application/json", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 )
 
-# Inline styles are ours only (built from constants and numbers in _render_style): plain
+# Inline styles are ours only (built from constants and numbers in display/style.py): plain
 # declarations of lengths, percentages, hex colours and keywords; no url(), var(), quotes or
 # escapes, through which a wire string could have got in; nothing that leaves the output's box.
 _DECLARATION = re.compile(r"([a-z-]+):([-#.%/0-9a-z ]+)")

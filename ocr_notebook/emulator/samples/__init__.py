@@ -49,6 +49,7 @@ def sample_png() -> bytes:
 
 def render_sample() -> Image.Image:
     """Draw the sample image: each region's text in black on white, vertically centred."""
+    # Deferred: only drawing needs Pillow; sample_png() reads the PNG that ships built.
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.load_default(size=_FONT_SIZE)

@@ -1,9 +1,8 @@
 """A private JupyterLab server and a notebook page driven by headless Chromium.
 
-Recipes measured on this machine kind are in ``shared/notes/notebook-runtime.md``: the server runs
-with every Jupyter directory in a temporary folder, the kernel session is created over REST
-before the page opens (or a "Select Kernel" dialog blocks the run), and cells run through the
-Run menu as a user would.
+Recipes measured on this machine kind: the server runs with every Jupyter directory in a
+temporary folder, the kernel session is created over REST before the page opens (or a
+"Select Kernel" dialog blocks the run), and cells run through the Run menu as a user would.
 """
 
 from __future__ import annotations
