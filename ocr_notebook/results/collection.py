@@ -166,10 +166,9 @@ class OCRResultCollection(Sequence[OCRResult]):
 
         columns: list[str] = []
         rows: list[dict[str, Any]] = []
-        for task_id, source, outcome in zip(
-            self._task_ids, self._sources, self._outcomes, strict=True
-        ):
-            row: dict[str, Any] = {"source": source, "task_id": task_id or None, "error": None}
+        for source, outcome in zip(self._sources, self._outcomes, strict=True):
+            tid = outcome.id if isinstance(outcome, OCRResult) else outcome.task_id
+            row: dict[str, Any] = {"source": source, "task_id": tid, "error": None}
             if isinstance(outcome, OCRResult):
                 for name, text in zip(_region_columns(outcome), outcome.texts, strict=False):
                     if name not in columns:
