@@ -19,7 +19,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 import httpx
 
@@ -62,10 +62,44 @@ if TYPE_CHECKING:
     from ..regions.scan import ScanImage
     from ..store.result_store import ResultStore
 
-__all__ = ["AsyncOCRClient", "ImageInput", "OCRClient", "RegionInput", "build_submit_body"]
+__all__ = [
+    "AsyncOCRClient",
+    "ImageInput",
+    "OCRClient",
+    "PreparedImage",
+    "RegionInput",
+    "build_submit_body",
+]
+
+
+class PreparedImage(Protocol):
+    """An image already made ready to upload: what ``ScanImage`` offers, without pixels.
+
+    ``size`` is the upright ``(width, height)`` the rectangles are in; ``source`` where the
+    image came from; ``submission_bytes()`` the bytes to upload.
+    """
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of the pixels uploaded."""
+
+    @property
+    def source(self) -> str | None:
+        """Where the image came from, if known."""
+
+    def submission_bytes(self) -> bytes:
+        """The bytes to upload."""
+
 
 ImageInput = Union[
-    str, "os.PathLike[str]", bytes, bytearray, memoryview, "PILImage.Image", "ScanImage"
+    str,
+    "os.PathLike[str]",
+    bytes,
+    bytearray,
+    memoryview,
+    "PILImage.Image",
+    "ScanImage",
+    PreparedImage,
 ]
 RegionInput = Sequence[int] | Rect
 OnStatus = Callable[[PollEvent], None]
