@@ -149,6 +149,11 @@ class ScanImage:
                     f"{path!r} is a folder; pass one image file (a template's recognize() "
                     "takes folders)."
                 ) from None
+            except OSError as exc:  # permissions, a vanished network share, ...
+                raise ImageInputError(
+                    f"Image file {path!r} cannot be read ({type(exc).__name__}: "
+                    f"{exc.strerror or exc})."
+                ) from None
         else:
             raise ImageInputError(
                 f"image must be a file path, bytes or a PIL image, got {type(image).__name__}."

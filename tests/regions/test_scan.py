@@ -63,6 +63,8 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
         ScanImage.open(tmp_path / "nope.png")
     with pytest.raises(ImageInputError, match="empty"):
         ScanImage.open(b"")
+    with pytest.raises(ImageInputError, match="is a folder"):
+        ScanImage.open(tmp_path)
 
 
 def test_decompression_bomb_says_pixels_limit_and_how_to_raise(
