@@ -27,6 +27,7 @@ from ..regions.template import RegionTemplate, check_region_count
 from ..results.errors import (
     AuthenticationError,
     HTTPStatusError,
+    ImageInputError,
     OCRError,
     RateLimitError,
     ResponseFormatError,
@@ -230,7 +231,29 @@ def _read_image(image: ImageInput) -> bytes:
         )
     if not data:
         raise ValueError("The image is empty (0 bytes); pass a PNG, JPEG, TIFF, BMP or GIF.")
+    if data[:4] in _TIFF_MAGIC:
+        _refuse_multipage_tiff(data)
     return data
+
+
+# The service reads single-page TIFF only: https://docs.aspose.cloud/ocr/supported-file-formats/
+_TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
+
+
+def _refuse_multipage_tiff(data: bytes) -> None:
+    # Imported here so that `import ocr_notebook` does not load Pillow.
+    from PIL import Image
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:  # walks the page directory only
+            pages = int(getattr(picture, "n_frames", 1) or 1)
+    except Exception:  # not a TIFF Pillow reads: the service will say what it thinks
+        return
+    if pages > 1:
+        raise ImageInputError(
+            f"The TIFF has {pages} pages and the service reads single-page TIFF only; send one "
+            f"page: ScanImage.open(path, page=0..{pages - 1})."
+        )
 
 
 def _image_source(image: ImageInput) -> str | None:

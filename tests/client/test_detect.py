@@ -158,3 +158,38 @@ def test_emulator_takes_more_regions_than_our_limit(emulator: Emulator) -> None:
     )
     assert response.status_code == 200
     assert json.loads(json.dumps(response.text))  # a task id
+
+
+def _tiff_of_sample_pages() -> bytes:
+    import io
+
+    from PIL import Image
+
+    from ocr_notebook.emulator.samples import render_sample
+
+    blank = Image.new("RGB", SAMPLE_SIZE, "white")
+    out = io.BytesIO()
+    blank.save(out, format="TIFF", save_all=True, append_images=[render_sample()])
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_a_multipage_tiff_is_refused_and_its_chosen_page_sent(
+    emulator: Emulator, kind: str
+) -> None:
+    from ocr_notebook import ImageInputError
+
+    tiff = _tiff_of_sample_pages()
+    driver = make_driver(
+        kind, base_url=emulator.base_url, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET
+    )
+    try:
+        with pytest.raises(ImageInputError, match=r"2 pages .* single-page TIFF only.*page=0\.\.1"):
+            driver("submit_regions", tiff, [SAMPLE_REGIONS[0][0]])
+        with pytest.raises(ImageInputError, match="2 pages"):
+            driver("detect_regions", tiff)
+        page = ScanImage.open(tiff, page=1)
+        result = driver("wait", driver("submit_regions", page, [box for box, _ in SAMPLE_REGIONS]))
+        assert result.texts == list(SAMPLE_TEXTS)
+    finally:
+        driver.close()
