@@ -19,7 +19,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, Protocol, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import httpx
 
@@ -27,7 +27,6 @@ from ..regions.template import RegionTemplate, check_region_count
 from ..results.errors import (
     AuthenticationError,
     HTTPStatusError,
-    ImageInputError,
     OCRError,
     RateLimitError,
     ResponseFormatError,
@@ -45,6 +44,13 @@ from .config import (
     resolve_config,
 )
 from .detection import DETECT_API, build_detect_body, parse_detected_regions
+from .images import (
+    TIFF_MAGIC,
+    PreparedImage,
+    image_size,
+    image_source,
+    refuse_multipage_tiff,
+)
 from .polling import (
     DEFAULT_CONCURRENCY,
     AsyncPoller,
@@ -71,25 +77,6 @@ __all__ = [
     "RegionInput",
     "build_submit_body",
 ]
-
-
-class PreparedImage(Protocol):
-    """An image already made ready to upload: what ``ScanImage`` offers, without pixels.
-
-    ``size`` is the upright ``(width, height)`` the rectangles are in; ``source`` where the
-    image came from; ``submission_bytes()`` the bytes to upload.
-    """
-
-    @property
-    def size(self) -> tuple[int, int]:
-        """``(width, height)`` of the pixels uploaded."""
-
-    @property
-    def source(self) -> str | None:
-        """Where the image came from, if known."""
-
-    def submission_bytes(self) -> bytes:
-        """The bytes to upload."""
 
 
 ImageInput = Union[
@@ -231,58 +218,9 @@ def _read_image(image: ImageInput) -> bytes:
         )
     if not data:
         raise ValueError("The image is empty (0 bytes); pass a PNG, JPEG, TIFF, BMP or GIF.")
-    if data[:4] in _TIFF_MAGIC:
-        _refuse_multipage_tiff(data)
+    if data[:4] in TIFF_MAGIC:
+        refuse_multipage_tiff(data)
     return data
-
-
-# The service reads single-page TIFF only: https://docs.aspose.cloud/ocr/supported-file-formats/
-_TIFF_MAGIC = (b"II*\x00", b"MM\x00*")
-
-
-def _refuse_multipage_tiff(data: bytes) -> None:
-    # Imported here so that `import ocr_notebook` does not load Pillow.
-    from PIL import Image
-
-    try:
-        with Image.open(io.BytesIO(data)) as picture:  # walks the page directory only
-            pages = int(getattr(picture, "n_frames", 1) or 1)
-    except Exception:  # not a TIFF Pillow reads: the service will say what it thinks
-        return
-    if pages > 1:
-        raise ImageInputError(
-            f"The TIFF has {pages} pages and the service reads single-page TIFF only; send one "
-            f"page: ScanImage.open(path, page=0..{pages - 1})."
-        )
-
-
-def _image_source(image: ImageInput) -> str | None:
-    if isinstance(image, (str, os.PathLike)):
-        return os.fspath(image)
-    source = getattr(image, "source", None)
-    return source if isinstance(source, str) else None
-
-
-def _image_size(image: ImageInput, data: bytes) -> tuple[int, int]:
-    """The upright size of the image submitted, reading only the file's header."""
-    size = getattr(image, "size", None)
-    if isinstance(size, tuple) and len(size) == 2:
-        # A ScanImage (already upright) or a PIL image (sent as its pixels are).
-        return (int(size[0]), int(size[1]))
-    # Imported here so that `import ocr_notebook` does not load Pillow.
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as picture:  # lazy: the header only
-            width, height = picture.size
-            orientation = picture.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValueError(
-            f"The image's size cannot be read ({type(exc).__name__}), so the template "
-            "cannot be scaled to it; pass a PNG, JPEG, TIFF or BMP, or a ScanImage."
-        ) from None
-    # EXIF orientations 5-8 turn the picture a quarter: the upright size is swapped.
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def _read_regions(regions: Iterable[RegionInput]) -> tuple[Rect, ...]:
@@ -414,7 +352,7 @@ class _BaseClient:
         data = _read_image(image)
         names: tuple[str, ...] = ()
         if isinstance(regions, RegionTemplate):
-            template = regions.scaled_to(_image_size(image, data))
+            template = regions.scaled_to(image_size(image, data))
             rects = template.rects
             names = template.names if any(template.names) else ()
         else:
@@ -440,7 +378,7 @@ class _BaseClient:
             api="RecognizeRegions",
             settings=body["settings"],
             names=names,
-            source=_image_source(image),
+            source=image_source(image),
         )
         return self._request("POST", "RecognizeRegions", accept="text/plain", body=body), submission
 
@@ -450,7 +388,7 @@ class _BaseClient:
         data = _read_image(image)
         body = build_detect_body(data, language=language, settings=settings)
         submission = Submission(
-            image=data, api=DETECT_API, settings=body["settings"], source=_image_source(image)
+            image=data, api=DETECT_API, settings=body["settings"], source=image_source(image)
         )
         return self._request("POST", DETECT_API, accept="text/plain", body=body), submission
 
@@ -471,7 +409,7 @@ class _BaseClient:
             name, data, language=language, result_type=result_type, settings=settings
         )
         submission = Submission(
-            image=data, api=name, settings=body.get("settings", {}), source=_image_source(image)
+            image=data, api=name, settings=body.get("settings", {}), source=image_source(image)
         )
         return self._request("POST", name, accept="text/plain", body=body), submission
 
