@@ -171,3 +171,13 @@ def test_folder_expansion_is_sorted_images_only(tmp_path: Path) -> None:
 def test_concurrency_must_be_positive(client: OCRClient) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         recognize_batch(_template(), [invoice_png(1)], client=client, concurrency=0)
+
+
+def test_hostile_file_names_are_escaped_in_the_badge(client: OCRClient, tmp_path: Path) -> None:
+    hostile = '<img src=x onerror="alert(1)">.png'
+    (tmp_path / hostile).write_bytes(invoice_png(7))
+    badge = StatusBadge([hostile])
+    results = recognize_batch(_template(), tmp_path, client=client, badge=badge)
+    assert results.ok and results.sources == [str(tmp_path / hostile)]
+    assert "<img src=x" not in badge.html.value
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.png" in badge.html.value
