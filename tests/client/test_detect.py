@@ -193,3 +193,31 @@ def test_a_multipage_tiff_is_refused_and_its_chosen_page_sent(
         assert result.texts == list(SAMPLE_TEXTS)
     finally:
         driver.close()
+
+
+def test_a_template_on_an_exif_rotated_jpeg_uses_its_upright_size(emulator: Emulator) -> None:
+    """The header says 320x1000 turned a quarter: the template (drawn upright) is not scaled."""
+    import io
+
+    from PIL import Image
+
+    from ocr_notebook.emulator.samples import render_sample
+
+    stored = render_sample().transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    stored.save(out, format="JPEG", quality=95, exif=exif.tobytes())
+    template = RegionTemplate.from_boxes([box for box, _ in SAMPLE_REGIONS], SAMPLE_SIZE)
+    driver = make_driver(
+        "sync",
+        base_url=emulator.base_url,
+        client_id=TEST_CLIENT_ID,
+        client_secret=TEST_CLIENT_SECRET,
+    )
+    try:
+        result = driver("wait", driver("submit_regions", out.getvalue(), template))
+        assert result.submission.regions == template.rects
+        assert result.texts == list(SAMPLE_TEXTS)
+    finally:
+        driver.close()
