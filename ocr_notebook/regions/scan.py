@@ -177,6 +177,9 @@ class ScanImage:
         opened: bool,
     ) -> ScanImage:
         pages = int(getattr(picture, "n_frames", 1) or 1)
+        if picture.format == "MPO":
+            # A phone's JPEG with a second, smaller picture appended: one page to the user.
+            pages = 1
         if page is None and pages > 1:
             raise ImageInputError(
                 f"{label} has {pages} pages; choose one: pass page=0..{pages - 1}."
@@ -203,6 +206,8 @@ class ScanImage:
             # One frame, detached from the file so later seeks cannot change it.
             picture = picture.copy()
         upright = ImageOps.exif_transpose(picture) if orientation != 1 else picture
+        if pages > 1 or orientation != 1 or fmt not in _SERVICE_FORMATS:
+            original = None  # never uploaded as it is: do not keep it in memory
         return cls(
             upright,
             original=original,

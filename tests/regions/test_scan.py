@@ -194,3 +194,13 @@ def test_pil_input_and_source_label() -> None:
     assert Image.open(io.BytesIO(scan.submission_bytes())).size == SAMPLE_SIZE
     with pytest.raises(ImageInputError, match="file path, bytes or a PIL image"):
         ScanImage.open(42)  # type: ignore[arg-type]
+
+
+def test_a_phone_mpo_jpeg_is_one_page() -> None:
+    out = io.BytesIO()
+    first = render_sample()
+    first.save(out, format="MPO", save_all=True, append_images=[first.resize((100, 32))])
+    assert getattr(Image.open(io.BytesIO(out.getvalue())), "n_frames", 1) == 2
+    scan = ScanImage.open(out.getvalue())
+    assert scan.size == SAMPLE_SIZE and scan.pages == 1
+    assert Image.open(io.BytesIO(scan.submission_bytes())).size == SAMPLE_SIZE
