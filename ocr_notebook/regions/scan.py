@@ -107,7 +107,7 @@ class ScanImage:
     @classmethod
     def open(
         cls,
-        image: str | os.PathLike[str] | bytes | PILImage,
+        image: str | os.PathLike[str] | bytes | PILImage | ScanImage,
         *,
         page: int | None = None,
         source: str | None = None,
@@ -115,7 +115,8 @@ class ScanImage:
         """Decode an image file, bytes or PIL image; apply its EXIF orientation.
 
         Args:
-            image: A file path, the file's bytes, or a PIL image.
+            image: A file path, the file's bytes, or a PIL image (a ``ScanImage`` is
+                returned as it is).
             page: The page of a multi-page file (TIFF, animated GIF), from 0.
             source: A label for where the image came from (default: the path given).
 
@@ -127,6 +128,8 @@ class ScanImage:
         if page is not None and (isinstance(page, bool) or not isinstance(page, int)):
             raise ImageInputError(f"page must be a page number from 0, got {page!r}.")
         original: bytes | None
+        if isinstance(image, ScanImage) and page in (None, image.page):
+            return image  # already open (a widget given a ScanImage, say)
         if isinstance(image, Image.Image):
             label = source or "The image"
             return cls._from_picture(

@@ -191,6 +191,7 @@ def test_clip_refuses_zero_area_and_outside_saying_which() -> None:
 def test_pil_input_and_source_label() -> None:
     scan = ScanImage.open(render_sample(), source="drawn")
     assert scan.size == SAMPLE_SIZE and scan.source == "drawn"
+    assert ScanImage.open(scan) is scan
     assert Image.open(io.BytesIO(scan.submission_bytes())).size == SAMPLE_SIZE
     with pytest.raises(ImageInputError, match="file path, bytes or a PIL image"):
         ScanImage.open(42)  # type: ignore[arg-type]
