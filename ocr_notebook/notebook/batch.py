@@ -2,7 +2,9 @@
 
 Each image is opened, submitted with the template scaled to its size and polled to its
 end by one of ``concurrency`` worker threads, so submitting one image overlaps polling
-others, and only the images being submitted are decoded at any moment. As in
+others. One image is decoded at a time and its pixels are dropped before it is uploaded;
+the uploads in flight are kept under the largest decoded image (:class:`_UploadBudget`),
+so the batch's working memory stays under twice the largest image plus the results. As in
 :func:`~.runner.fetch_blocking`, the synchronous client works in threads while the
 calling thread only redraws the badge and stays interruptible; no event loop is touched
 (safe in a kernel whose loop is running, no nest_asyncio).
