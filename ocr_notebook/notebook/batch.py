@@ -155,9 +155,10 @@ def recognize_batch(
     if workers < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}.")
     items = expand_images(images)
-    board_badge = (
-        badge if badge is not None else make_badge([i.key for i in items], mode=badge_mode)
-    )
+    keys = [item.key for item in items]
+    if badge is not None and badge.board.task_ids != keys:
+        raise ValueError(f"The badge's rows must be the batch's images in order: {keys[:3]}...")
+    board_badge = badge if badge is not None else make_badge(keys, mode=badge_mode)
     owned = client is None
     sync_client = client if client is not None else OCRClient()
     stop = threading.Event()
