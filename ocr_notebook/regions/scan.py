@@ -198,7 +198,7 @@ class ScanImage:
             picture.load()
         except Image.DecompressionBombError as exc:
             raise _bomb_error(label, exc) from None
-        except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+        except Exception as exc:  # a damaged file makes Pillow's decoders raise anything
             raise ImageInputError(
                 f"{label} is truncated or damaged ({_short(exc)}); the file could not be "
                 "decoded: save or scan it again."
@@ -368,7 +368,7 @@ def _open_checked(data: bytes, label: str) -> PILImage:
             ) from None
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
             raise _bomb_error(label, exc) from None
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except Exception as exc:  # a damaged header makes Pillow's parsers raise anything
             raise ImageInputError(
                 f"{label} is truncated or damaged ({_short(exc)}); save or scan it again."
             ) from None
