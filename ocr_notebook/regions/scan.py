@@ -179,7 +179,12 @@ class ScanImage:
         page: int | None,
         opened: bool,
     ) -> ScanImage:
-        pages = int(getattr(picture, "n_frames", 1) or 1)
+        try:
+            pages = int(getattr(picture, "n_frames", 1) or 1)  # walks a TIFF's page list
+        except Exception as exc:  # a damaged page list
+            raise ImageInputError(
+                f"{label} is truncated or damaged ({_short(exc)}); save or scan it again."
+            ) from None
         if picture.format == "MPO":
             # A phone's JPEG with a second, smaller picture appended: one page to the user.
             pages = 1

@@ -205,3 +205,24 @@ def test_a_phone_mpo_jpeg_is_one_page() -> None:
     scan = ScanImage.open(out.getvalue())
     assert scan.size == SAMPLE_SIZE and scan.pages == 1
     assert Image.open(io.BytesIO(scan.submission_bytes())).size == SAMPLE_SIZE
+
+
+def test_damaged_files_only_ever_raise_the_one_line_error() -> None:
+    import random
+
+    jpeg = io.BytesIO()
+    render_sample().save(jpeg, format="JPEG")
+    rng = random.Random(10)
+    lines: list[str] = []
+    for original in (sample_png(), jpeg.getvalue(), _tiff(2)):
+        for _ in range(60):
+            damaged = bytearray(original)
+            for _ in range(rng.randint(1, 8)):
+                damaged[rng.randrange(min(len(damaged), 400))] = rng.randrange(256)
+            cut = damaged[: rng.randrange(8, len(damaged))] if rng.random() < 0.3 else damaged
+            try:
+                ScanImage.open(bytes(cut), page=0)
+            except ImageInputError as exc:
+                lines.append(str(exc))
+    assert lines, "no corruption was caught"
+    assert not [line for line in lines if "\n" in line]
