@@ -1,4 +1,4 @@
-"""Figure 7, exploring results: search over 10,000 regions, comparison of 1,000 regions.
+"""Figure 9, exploring results: search over 10,000 regions, comparison of 1,000 regions.
 
 Each figure is measured side by side with the obvious way to do the same in a notebook
 cell: a Python loop over ``result.texts`` with ``str.find`` / ``re.finditer`` / a
@@ -24,7 +24,7 @@ from .table import Row, fmt_spread, spread
 
 __all__ = ["run_analysis"]
 
-FIGURE = "7. Explore"
+FIGURE = "9. Explore"
 SEARCH_REGIONS = 10_000
 COMPARE_REGIONS = 1_000
 CHARS = 200
@@ -32,7 +32,7 @@ MARKER = " Total 1,234.50 invoice "
 
 
 NOTE = (
-    "7. Ours is timed end to end (`OCRResult.search` decodes the texts and builds a hit "
+    "9. Ours is timed end to end (`OCRResult.search` decodes the texts and builds a hit "
     "with its context for each match); the alternatives build bare tuples. Exact and regex "
     "search join the texts once and search them in one call; the loops pay a call per region "
     "but nothing else, so for a literal or an anchored pattern the plain loop is as fast or "

@@ -20,6 +20,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 
+from ..regions.template import RegionTemplate, check_region_count
 from ..results.errors import (
     AuthenticationError,
     HTTPStatusError,
@@ -42,6 +43,8 @@ from ..wire.task_ids import validate_task_id
 from . import submissions as _submissions
 from .auth import TokenAuth, parse_retry_after
 from .config import ClientConfig, resolve_config
+from .detection import DETECT_API, build_detect_body
+from .images import image_size, image_source
 from .polling import PollEvent, PollPolicy, PollResponse
 
 __all__ = [
@@ -185,6 +188,7 @@ def _read_regions(regions: Iterable[RegionInput]) -> tuple[Rect, ...]:
         rects.append(rect)
     if not rects:
         raise ValueError("No regions given; pass [(x1, y1, x2, y2), ...] or use submit_image.")
+    check_region_count(len(rects))
     return tuple(rects)
 
 
@@ -302,14 +306,22 @@ class OCRClientBase(Generic[TransportT, SleepT]):
     def _submit_regions_request(
         self,
         data: bytes,
-        regions: Iterable[RegionInput],
+        regions: Iterable[RegionInput] | RegionTemplate,
         *,
+        image: object,
         language: str,
         result_type: str,
         orders: Sequence[int] | None,
         settings: Mapping[str, Any] | None,
     ) -> tuple[httpx.Request, Submission]:
-        rects = _read_regions(regions)
+        names: tuple[str, ...] = ()
+        if isinstance(regions, RegionTemplate):
+            # Scaled to the size of the picture uploaded (a header read, no file I/O).
+            template = regions.scaled_to(image_size(image, data))
+            rects = template.rects
+            names = template.names if any(template.names) else ()
+        else:
+            rects = _read_regions(regions)
         order = tuple(int(o) for o in orders) if orders is not None else tuple(range(len(rects)))
         if len(order) != len(rects):
             raise ValueError(
@@ -330,13 +342,30 @@ class OCRClientBase(Generic[TransportT, SleepT]):
             orders=order,
             api="RecognizeRegions",
             settings=body["settings"],
+            names=names,
+            source=image_source(image),
         )
         return self._request("POST", "RecognizeRegions", accept="text/plain", body=body), submission
+
+    def _detect_request(
+        self,
+        data: bytes,
+        *,
+        image: object,
+        language: str,
+        settings: Mapping[str, Any] | None,
+    ) -> tuple[httpx.Request, Submission]:
+        body = build_detect_body(data, language=language, settings=settings)
+        submission = Submission(
+            image=data, api=DETECT_API, settings=body["settings"], source=image_source(image)
+        )
+        return self._request("POST", DETECT_API, accept="text/plain", body=body), submission
 
     def _submit_image_request(
         self,
         data: bytes,
         *,
+        image: object,
         api: str,
         language: str,
         result_type: str,
@@ -348,7 +377,9 @@ class OCRClientBase(Generic[TransportT, SleepT]):
         body = build_submit_body(
             name, data, language=language, result_type=result_type, settings=settings
         )
-        submission = Submission(image=data, api=name, settings=body.get("settings", {}))
+        submission = Submission(
+            image=data, api=name, settings=body.get("settings", {}), source=image_source(image)
+        )
         return self._request("POST", name, accept="text/plain", body=body), submission
 
     # -- responses --------------------------------------------------------------------------

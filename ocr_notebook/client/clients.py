@@ -15,10 +15,12 @@ from typing import Any
 
 import httpx
 
+from ..regions.template import RegionTemplate
 from ..results.errors import OCRError
-from ..results.models import OCRResult
+from ..results.models import OCRResult, Rect
 from ..wire.operations import STATUS_OPERATION
 from .base import OCRClientBase, OnStatus, RegionInput
+from .detection import DETECT_API, parse_detected_regions
 from .images import ImageInput, read_image
 from .polling import (
     DEFAULT_CONCURRENCY,
@@ -211,7 +213,7 @@ class OCRClient(OCRClientBase[httpx.BaseTransport, Callable[[float], object]]):
     def submit_regions(
         self,
         image: ImageInput,
-        regions: Iterable[RegionInput],
+        regions: Iterable[RegionInput] | RegionTemplate,
         *,
         language: str = "English",
         result_type: str = "Text",
@@ -221,8 +223,11 @@ class OCRClient(OCRClientBase[httpx.BaseTransport, Callable[[float], object]]):
         """``POST /v5.0/ocr/RecognizeRegions``: recognize rectangles of an image.
 
         Args:
-            image: A file path, bytes, or a PIL image (sent as PNG).
-            regions: Rectangles in pixel corners ``(x1, y1, x2, y2)`` or ``Rect``.
+            image: A file path, bytes, a PIL image (sent as PNG), or a ``ScanImage`` (its
+                upright chosen page).
+            regions: Rectangles in pixel corners ``(x1, y1, x2, y2)`` or ``Rect`` (at most
+                ``MAX_REGIONS``), or a ``RegionTemplate``, scaled to the image's size (read
+                from the file's header) and whose names the results keep.
             language: Recognition language (the API's ``Language`` names).
             result_type: ``Text``, ``Hocr``, ``Pdf``, ``TextAndHocr``, ...
             orders: The ``order`` of each region (default 0, 1, 2, ...).
@@ -234,6 +239,7 @@ class OCRClient(OCRClientBase[httpx.BaseTransport, Callable[[float], object]]):
         request, submission = self._submit_regions_request(
             read_image(image),
             regions,
+            image=image,
             language=language,
             result_type=result_type,
             orders=orders,
@@ -257,12 +263,46 @@ class OCRClient(OCRClientBase[httpx.BaseTransport, Callable[[float], object]]):
         """
         request, submission = self._submit_image_request(
             read_image(image),
+            image=image,
             api=api,
             language=language,
             result_type=result_type,
             settings=settings,
         )
         return self._submitted_id(self._send(request), submission)
+
+    def detect_regions(
+        self,
+        image: ImageInput,
+        *,
+        timeout: float | None = None,
+        settings: Mapping[str, Any] | None = None,
+        language: str = "English",
+        on_status: OnStatus | None = None,
+    ) -> list[Rect]:
+        """Submit DetectRegions, wait, and return the text blocks the service found.
+
+        Args:
+            image: A file path, bytes, a PIL image, or a ``ScanImage``.
+            timeout: Overall seconds to keep polling (default ``poll_policy.timeout``).
+            settings: Further settings by wire name (``{"dsrMode": "DsrNoFilter"}``).
+            language: Recognition language.
+            on_status: Called with a :class:`PollEvent` after every poll response.
+
+        Returns:
+            The boxes in pixels of the upright image, in the order the service sent them.
+
+        Raises:
+            TaskFailedError: the task ended with status Error.
+            ResponseFormatError: the boxes are not ``[[x1, y1, x2, y2], ...]``.
+            OCRError: transport, HTTP status or polling errors, as :meth:`wait`.
+        """
+        request, submission = self._detect_request(
+            read_image(image), image=image, language=language, settings=settings
+        )
+        task_id = self._submitted_id(self._send(request), submission)
+        result = self.wait(task_id, DETECT_API, timeout=timeout, on_status=on_status)
+        return parse_detected_regions(result)
 
 
 class AsyncOCRClient(OCRClientBase[httpx.AsyncBaseTransport, Callable[[float], Awaitable[object]]]):
@@ -376,7 +416,7 @@ class AsyncOCRClient(OCRClientBase[httpx.AsyncBaseTransport, Callable[[float], A
     async def submit_regions(
         self,
         image: ImageInput,
-        regions: Iterable[RegionInput],
+        regions: Iterable[RegionInput] | RegionTemplate,
         *,
         language: str = "English",
         result_type: str = "Text",
@@ -387,6 +427,7 @@ class AsyncOCRClient(OCRClientBase[httpx.AsyncBaseTransport, Callable[[float], A
         request, submission = self._submit_regions_request(
             read_image(image),
             regions,
+            image=image,
             language=language,
             result_type=result_type,
             orders=orders,
@@ -406,9 +447,27 @@ class AsyncOCRClient(OCRClientBase[httpx.AsyncBaseTransport, Callable[[float], A
         """``POST /v5.0/ocr/{api}`` for a whole image (see :meth:`OCRClient.submit_image`)."""
         request, submission = self._submit_image_request(
             read_image(image),
+            image=image,
             api=api,
             language=language,
             result_type=result_type,
             settings=settings,
         )
         return self._submitted_id(await self._send(request), submission)
+
+    async def detect_regions(
+        self,
+        image: ImageInput,
+        *,
+        timeout: float | None = None,
+        settings: Mapping[str, Any] | None = None,
+        language: str = "English",
+        on_status: OnStatus | None = None,
+    ) -> list[Rect]:
+        """Submit DetectRegions, wait, parse the boxes (see :meth:`OCRClient.detect_regions`)."""
+        request, submission = self._detect_request(
+            read_image(image), image=image, language=language, settings=settings
+        )
+        task_id = self._submitted_id(await self._send(request), submission)
+        result = await self.wait(task_id, DETECT_API, timeout=timeout, on_status=on_status)
+        return parse_detected_regions(result)

@@ -1,1 +1,5 @@
-"""Regions of a scanned page: images and region templates (imports results and wire only)."""
+"""Images and rectangles for RecognizeRegions.
+
+``ScanImage`` decodes, orients, previews and clips; ``RegionTemplate`` holds named
+rectangles, saved, scaled and applied to a batch.
+"""

@@ -19,7 +19,8 @@ FIGURES = [
     "4. Load",
     "5. Badge traffic",
     "6. Emulator",
-    "7. Explore",
+    "7. Workbench and templates",
+    "9. Explore",
 ]
 
 
