@@ -53,6 +53,7 @@ from .polling import (
     poll_many,
 )
 from .pool import ShardedAsyncTransport, ShardedTransport
+from .reasons import transport_reason
 
 if TYPE_CHECKING:
     from PIL import Image as PILImage
@@ -373,7 +374,7 @@ class _BaseClient:
         detail = self._detail(response)
         said = f": {detail}" if detail else ""
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        context: dict[str, Any] = {"task_id": task_id, "http_status": code}
+        context: dict[str, Any] = {"task_id": task_id, "http_status": code, "url": self.base_url}
         if code in (401, 403):
             raise AuthenticationError(
                 f"{where} was refused (HTTP {code}){said}; check the client id and secret "
@@ -438,6 +439,9 @@ class _BaseClient:
             f"{where} {kind} ({type(exc).__name__}: {reason}); is the service reachable "
             "and base_url right?",
             task_id=task_id,
+            url=self.base_url,
+            reason=transport_reason(exc),
+            detail=f"{type(exc).__name__}: {reason}",
         )
 
     def _poll_response(self, response: httpx.Response, *, api: str, task_id: str) -> PollResponse:
