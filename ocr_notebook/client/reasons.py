@@ -8,6 +8,8 @@ host name, the network) without reading a traceback.
 
 from __future__ import annotations
 
+import socket
+
 import httpx
 
 __all__ = ["transport_reason"]
@@ -40,7 +42,8 @@ def transport_reason(exc: httpx.HTTPError) -> str:
     Args:
         exc: What httpx raised instead of giving a response.
     """
-    text = str(exc).lower()
+    chain = _chain(exc)
+    text = " | ".join(str(link) for link in chain).lower()
     if isinstance(exc, httpx.ConnectTimeout):
         return "connect timed out"
     if isinstance(exc, httpx.TimeoutException):
@@ -48,6 +51,10 @@ def transport_reason(exc: httpx.HTTPError) -> str:
     if isinstance(exc, httpx.ProxyError):
         return "proxy failed"
     if isinstance(exc, httpx.ConnectError):
+        if any(isinstance(link, socket.gaierror) for link in chain):
+            return "name not resolved"
+        if any(isinstance(link, ConnectionRefusedError) for link in chain):
+            return "connection refused"
         if any(marker in text for marker in _DNS):
             return "name not resolved"
         for markers, words in _CONNECT:
@@ -61,3 +68,17 @@ def transport_reason(exc: httpx.HTTPError) -> str:
     if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
         return "connection reset" if "reset" in text else "connection dropped"
     return "no answer"
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and its causes, outermost first.
+
+    Under asyncio, anyio says only "All connection attempts failed" and keeps the operating
+    system's error (refused, unresolved) as a cause.
+    """
+    links: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(links) < 8 and current not in links:
+        links.append(current)
+        current = current.__cause__ or current.__context__
+    return links
