@@ -91,6 +91,7 @@ def check_outcome(
         assert found is not None, line
         assert (found["task"], int(found["polls"])) == (task_id, badge.count)
         return
+    assert scenario.reason is not None
     assert badge.status == "Unreachable", badge_text
     assert badge.rest.startswith(f"{scenario.reason} · "), badge_text
     attempts, seconds = line_attempts(line)
