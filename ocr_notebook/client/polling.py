@@ -352,6 +352,7 @@ def _gave_up(state: PollState, error: OCRError, now: float, *, deadline: bool) -
         elapsed=now - state.started,
         deadline=state.deadline - state.started if deadline else None,
         status=state.last_status.value if state.last_status is not None else None,
+        task_id=state.task_id,
     )
 
 

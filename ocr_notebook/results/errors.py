@@ -288,6 +288,7 @@ def after_retries(
     elapsed: float,
     deadline: float | None = None,
     status: str | None = None,
+    task_id: str | None = None,
 ) -> _Retried:
     """A copy of ``error`` saying how many attempts were made, over how long, and why they stopped.
 
@@ -298,6 +299,8 @@ def after_retries(
         deadline: The deadline in seconds, when it stopped the retries (None: the retries
             ran out).
         status: The last task status the service answered, if it ever did.
+        task_id: The task polled (kept when the error already names one: a token
+            request's failure does not).
     """
     out = copy.copy(error)  # __reduce__ keeps every context field
     out.attempts = attempts
@@ -305,12 +308,13 @@ def after_retries(
     out.deadline = deadline
     if status is not None and out.status is None:
         out.status = status
+    if task_id is not None and out.task_id is None:
+        out.task_id = task_id
     tries = f"{attempts} attempt{'s' if attempts != 1 else ''} over {elapsed:.1f} s"
-    why = (
-        f"Stopped at the {deadline:g} s deadline after {tries}"
-        if deadline is not None
-        else (f"Gave up after {tries}")
-    )
+    if deadline is not None:
+        why = f"Stopped at the {deadline:g} s deadline after {tries}"
+    else:
+        why = f"Gave up after {tries}"
     out.message = f"{error.message.rstrip()} {why}."
     out.args = (out.message,)
     return out

@@ -153,6 +153,25 @@ def test_deadline_reached_during_retries(
         assert plan.served[row.kind] == error.attempts
 
 
+def test_a_token_endpoint_that_never_answers_names_its_url_and_the_task(emulator: Emulator) -> None:
+    # The notebook layer's line, from a client test: the error alone must carry what it says.
+    from ocr_notebook.notebook.messages import one_line
+
+    tid = task(emulator)
+    with (
+        faults(emulator, "token:503=0") as plan,
+        sync_client(emulator, 30.0) as c,
+        pytest.raises(HTTPStatusError) as info,
+    ):
+        c.wait(tid)
+    error = info.value
+    assert plan.served["503"] == error.attempts == 6  # every attempt asked for a token
+    assert (error.url, error.task_id) == (f"{emulator.base_url}/connect/token", tid)
+    assert one_line(error).startswith(
+        f"No usable answer from {emulator.base_url}/connect/token in 6 attempts over "
+    )
+
+
 def test_fetch_many_keeps_every_result_through_mixed_faults(emulator: Emulator) -> None:
     ids = [task(emulator) for _ in range(40)]
     # One token expires early mid-run (every request in flight then gets a 401 and renews);
