@@ -17,7 +17,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tests.support.faults import line_attempts, read_badge_line
+from tests.support.faults import DNS_FAILURE_URL, line_attempts, read_badge_line
+
+__all__ = [
+    "CONFIG",
+    "DEADLINE",
+    "DNS_FAILURE_URL",
+    "NO_ANSWER_TASK",
+    "SCENARIOS",
+    "TIMEOUT_MODES",
+    "Scenario",
+    "check_outcome",
+    "fetch_line",
+]
 
 #: ``%config OCRMagics`` for every scenario: retries every 0.5 s (``max_poll_interval`` caps
 #: them), five in a row at most, so a run of failures ends after 6 attempts and >= 2.25 s.
@@ -26,7 +38,6 @@ CONFIG = {"poll_interval": 0.05, "max_poll_interval": 0.5, "request_timeout": 10
 DEADLINE = 1.0
 MAX_ATTEMPTS = 6  # PollPolicy.max_retries (5) + 1
 SHORTEST_RETRY_RUN = 5 * 0.5 * 0.9  # five retries, jitter -10 %
-DNS_FAILURE_URL = "https://ocr.invalid"  # RFC 2606: .invalid never resolves
 NO_ANSWER_TASK = "3f1c2a3b-0000-4000-8000-000000000001"
 
 
