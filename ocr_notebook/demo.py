@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from .client.clients import OCRClient
 from .client.polling import PollEvent
-from .results.errors import OCRError
+from .results.errors import OCRError, failure_reason
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -60,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             last: list[str] = []
 
             def on_status(event: PollEvent) -> None:
+                if event.error is not None:  # a failed attempt, retried: say so, with why
+                    why = failure_reason(event.error)
+                    print(f"  {event.elapsed:5.2f} s  poll {event.polls:>2}  failed: {why}")
+                    return
                 # Every poll is reported; print only changes, as a user watching would see.
                 if last != [event.status.value]:
                     last[:] = [event.status.value]

@@ -212,6 +212,7 @@ class TokenAuth(httpx.Auth):
                 f"The token endpoint answered HTTP {status}{hint}; try again later.",
                 http_status=status,
                 retry_after=parse_retry_after(response.headers.get("Retry-After")),
+                url=self._token_url,
             )
         try:
             payload = response.json()

@@ -46,6 +46,7 @@ from .config import ClientConfig, resolve_config
 from .detection import DETECT_API, build_detect_body
 from .images import image_size, image_source
 from .polling import PollEvent, PollPolicy, PollResponse
+from .reasons import transport_reason
 
 __all__ = [
     "CompletedResults",
@@ -397,7 +398,7 @@ class OCRClientBase(Generic[TransportT, SleepT]):
         detail = self._detail(response)
         said = f": {detail}" if detail else ""
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        context: dict[str, Any] = {"task_id": task_id, "http_status": code}
+        context: dict[str, Any] = {"task_id": task_id, "http_status": code, "url": self.base_url}
         if code in (401, 403):
             raise AuthenticationError(
                 f"{where} was refused (HTTP {code}){said}; check the client id and secret "
@@ -462,6 +463,9 @@ class OCRClientBase(Generic[TransportT, SleepT]):
             f"{where} {kind} ({type(exc).__name__}: {reason}); is the service reachable "
             "and base_url right?",
             task_id=task_id,
+            url=self.base_url,
+            reason=transport_reason(exc),
+            detail=f"{type(exc).__name__}: {reason}",
         )
 
     def _poll_response(self, response: httpx.Response, *, api: str, task_id: str) -> PollResponse:

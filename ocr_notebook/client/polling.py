@@ -14,7 +14,12 @@ while no more GETs are made than a fixed 1 s loop plus the first quick ones. Tra
 (connection errors, timeouts, 429, 5xx) are retried after ``retry_delay * 2**(k-1)``
 (capped, jittered, ``Retry-After`` honoured), at most ``max_retries`` in a row. Past the
 deadline the last poll has been made at the deadline itself and
-:class:`PollingTimeoutError` carries the task id and last status, so the caller can resume.
+:class:`PollingTimeoutError` carries the task id and last status, so the caller can resume;
+but only when the service answered last: when the deadline falls inside a run of retries,
+or the retries run out, the last failure is raised, carrying the attempts made and the
+seconds spent (``errors.after_retries``), because then nothing new is known about the task.
+Every failed attempt that is retried (or ends a run of retries) is reported to
+``on_status`` too, as a :class:`PollEvent` with ``error`` set.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from ..results.errors import (
     TaskFailedError,
     TaskNotFoundError,
     TransportError,
+    after_retries,
 )
 from ..results.models import OCRResult, TaskStatus
 
@@ -140,16 +146,19 @@ class PollResponse:
 
 @dataclass(frozen=True)
 class PollEvent:
-    """Reported to ``on_status`` after every poll response.
+    """Reported to ``on_status`` after every poll response and every transient failure.
 
     Attributes:
         task_id: The task polled.
-        status: Its status in this response.
-        polls: Requests made so far (including failed ones).
+        status: Its status in this response; after a failed attempt, the last status the
+            service gave (``Unknown`` when it has not answered yet).
+        polls: Requests made so far (including failed ones): the attempts.
         elapsed: Seconds since the first request.
-        result: The parsed response.
-        next_delay: Seconds until the next poll; None when this status is terminal (or the
-            deadline has passed).
+        result: The parsed response (None after a failed attempt).
+        next_delay: Seconds until the next poll or retry; None when this status is terminal,
+            the deadline has passed or the retries ran out.
+        error: The failure of this attempt (connection, DNS, timeout, 429, 5xx), or None
+            when the service answered.
     """
 
     task_id: str
@@ -158,6 +167,7 @@ class PollEvent:
     elapsed: float
     result: OCRResult | None
     next_delay: float | None
+    error: OCRError | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +285,7 @@ def terminal_error(result: OCRResult, task_id: str) -> TaskError | None:
 
 
 def _timeout_error(state: PollState, now: float, cause: str = "") -> PollingTimeoutError:
+    # Only after an answer: the service said the task exists and is not finished.
     status = state.last_status.value if state.last_status is not None else None
     elapsed = now - state.started
     seen = f"still {status}" if status else "no status seen"
@@ -333,17 +344,37 @@ def decide_after_response(
     return _schedule(state, delay, response.retry_after, now)
 
 
+def _gave_up(state: PollState, error: OCRError, now: float, *, deadline: bool) -> OCRError:
+    assert isinstance(error, (TransportError, HTTPStatusError))  # is_transient says so
+    return after_retries(
+        error,
+        attempts=state.polls,
+        elapsed=now - state.started,
+        deadline=state.deadline - state.started if deadline else None,
+        status=state.last_status.value if state.last_status is not None else None,
+        task_id=state.task_id,
+    )
+
+
 def decide_after_failure(
     policy: PollPolicy, state: PollState, error: OCRError, now: float, u: float
 ) -> tuple[PollState, Decision]:
-    """Decide what follows a failed poll request: retry transient failures, up to a bound."""
+    """Decide what follows a failed poll request: retry transient failures, up to a bound.
+
+    When the retries run out, or the deadline comes before the next one may be made, the
+    decision is to raise this failure, carrying the attempts made and the seconds spent
+    (never a ``PollingTimeoutError``: the service did not say the task is unfinished).
+    """
     if not is_transient(error):
         return state, Fail(error)
     state = replace(state, failures=state.failures + 1)
     if state.failures > policy.max_retries:
-        return state, Fail(error)
+        return state, Fail(_gave_up(state, error, now, deadline=False))
     delay = jittered(retry_delay(policy, state.failures), policy.jitter, u)
     retry_after = getattr(error, "retry_after", None)
+    remaining = state.deadline - now
+    if remaining <= 0 or (retry_after is not None and retry_after > remaining):
+        return state, Fail(_gave_up(state, error, now, deadline=True))
     return _schedule(state, delay, retry_after, now)
 
 
@@ -397,6 +428,18 @@ def _loop(
             assert isinstance(outcome, OCRError)
             state, decision = decide_after_failure(policy, state, outcome, now, rand())
             track(state)
+            if on_status is not None and is_transient(outcome):
+                on_status(
+                    PollEvent(
+                        task_id=task_id,
+                        status=state.last_status or TaskStatus.UNKNOWN,
+                        polls=state.polls,
+                        elapsed=now - started,
+                        result=None,
+                        next_delay=decision.delay if isinstance(decision, Continue) else None,
+                        error=outcome,
+                    )
+                )
         if isinstance(decision, Finish):
             return decision.result
         if isinstance(decision, Fail):
@@ -522,7 +565,8 @@ class Poller(_PollerBase):
         task_id: The task polled (for events and errors).
         policy: Poll policy (default ``PollPolicy()``).
         timeout: Overrides ``policy.timeout``.
-        on_status: Called with a :class:`PollEvent` after every poll response.
+        on_status: Called with a :class:`PollEvent` after every poll response and every
+            transient failure (``event.error`` set).
         sleep: ``time.sleep``-like; default waits on an event that :meth:`cancel` sets.
         clock: Monotonic clock in seconds.
         rand: Uniform ``[0, 1)`` source for jitter.

@@ -13,9 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from ..results.errors import OCRError, failure_reason
 from .text import esc, inert, plural
 
 __all__ = [
+    "RETRYING",
+    "UNREACHABLE",
     "BadgeState",
     "render_badge_html",
     "render_badge_text",
@@ -40,6 +43,10 @@ class _PollEventLike(Protocol):
     def polls(self) -> int: ...
     @property
     def result(self) -> _ResultLike | None: ...
+    @property
+    def next_delay(self) -> float | None: ...
+    @property
+    def error(self) -> OCRError | None: ...
 
 
 @dataclass(frozen=True)
@@ -50,13 +57,19 @@ class BadgeState:
         task_id: The task id (shown escaped; any string is safe).
         status: ``"Pending"``, ``"Processing"``, ``"Completed"``, ``"Error"``, ``"NotExist"``
             (the service's statuses; a ``TaskStatus`` works too) or the client-side
-            ``"Starting"`` (blue, before the first answer), ``"Timeout"`` and
-            ``"Cancelled"``. Any other string is shown as-is (escaped) in grey.
-        elapsed: Seconds since polling started.
-        polls: GET requests made so far.
+            ``"Starting"`` (blue, before the first answer), ``"Retrying"`` (purple, a
+            request failed and another comes), ``"Unreachable"`` (deep purple: the
+            retries ran out or the deadline came without a usable answer), ``"Timeout"``
+            and ``"Cancelled"``. Any other string is shown as-is (escaped) in grey.
+        elapsed: Seconds since polling started (since the first attempt).
+        polls: GET requests made so far, failed attempts included (shown as "attempts"
+            while retrying and once unreachable, "polls" otherwise).
         messages: The service's messages (shown for every status, in red for Error).
         detail: One extra line from the caller (e.g. "answered from the local store", or
             the last status seen before a timeout).
+        reason: Why the last attempt failed, in a few words ("connection refused",
+            "service unavailable (HTTP 503)"), while retrying or once unreachable.
+        next_attempt: Seconds from ``elapsed`` until the next attempt, while retrying.
     """
 
     task_id: str
@@ -65,10 +78,28 @@ class BadgeState:
     polls: int = 0
     messages: tuple[str, ...] = ()
     detail: str | None = None
+    reason: str | None = None
+    next_attempt: float | None = None
 
     @classmethod
     def from_event(cls, event: _PollEventLike, *, detail: str | None = None) -> BadgeState:
-        """The state a client ``PollEvent`` describes (messages from its result, if any)."""
+        """The state a client ``PollEvent`` describes (messages from its result, if any).
+
+        An event for a failed attempt (``event.error`` set) is ``Retrying``, with the reason
+        and the delay until the next attempt; the status the service gave last, if any,
+        becomes the detail.
+        """
+        if event.error is not None:
+            last = str(event.status)
+            return cls(
+                task_id=event.task_id,
+                status=RETRYING,
+                elapsed=event.elapsed,
+                polls=event.polls,
+                detail=detail or (f"Last status seen: {last}." if last != "Unknown" else None),
+                reason=failure_reason(event.error),
+                next_attempt=event.next_delay,
+            )
         messages = tuple(event.result.messages) if event.result is not None else ()
         return cls(
             task_id=event.task_id,
@@ -81,16 +112,26 @@ class BadgeState:
 
     @property
     def kind(self) -> str:
-        """The colour family: ok, error, gone, timeout, cancelled, running or unknown."""
+        """The colour family of the status (``unknown`` for a status not listed).
+
+        One of ok, error, gone, timeout, unreachable, cancelled, running, retrying, unknown.
+        """
         return _KINDS.get(str(self.status).lower(), "unknown")
 
     @property
     def done(self) -> bool:
         """Whether the badge has settled (the task ended, timed out or was cancelled)."""
-        return self.kind not in ("running", "unknown")
+        return self.kind not in ("running", "retrying", "unknown")
 
+
+#: A request failed and another attempt comes (connection, DNS, timeout, 429, 5xx).
+RETRYING = "Retrying"
+#: Polling ended without a usable answer: the retries ran out, or the deadline came first.
+UNREACHABLE = "Unreachable"
 
 _KINDS = {
+    "retrying": "retrying",
+    "unreachable": "unreachable",
     "completed": "ok",
     "error": "error",
     "notexist": "gone",
@@ -114,6 +155,8 @@ _BADGE_CSS = (
     ".ocrnb-b .k-error{background:var(--jp-error-color1,#c62828)}"
     ".ocrnb-b .k-timeout{background:var(--jp-warn-color1,#b26a00)}"
     ".ocrnb-b .k-running{background:var(--jp-brand-color1,#1565c0)}"
+    # No theme variable means "not reached": a purple of its own, apart from every other.
+    ".ocrnb-b .k-retrying{background:#8e24aa}.ocrnb-b .k-unreachable{background:#6a1b9a}"
     ".ocrnb-b .k-gone,.ocrnb-b .k-cancelled,.ocrnb-b .k-unknown{"
     "background:var(--jp-layout-color4,#757575)}"
     ".ocrnb-b code{font-family:var(--jp-code-font-family,monospace);font-size:12px}"
@@ -151,7 +194,17 @@ def _hint(state: BadgeState) -> str | None:
 
 
 def _numbers(state: BadgeState) -> str:
-    return f"{max(state.elapsed, 0.0):.1f} s · {plural(max(state.polls, 0), 'poll')}"
+    unit = "attempt" if state.kind in ("retrying", "unreachable") else "poll"
+    return f"{max(state.elapsed, 0.0):.1f} s · {plural(max(state.polls, 0), unit)}"
+
+
+def _why(state: BadgeState) -> str | None:
+    """The last failure and when the next attempt comes: "connection refused, retry in 2.0 s"."""
+    if state.reason is None or state.kind not in ("retrying", "unreachable"):
+        return None
+    if state.kind == "retrying" and state.next_attempt is not None:
+        return f"{state.reason}, retry in {state.next_attempt:.1f} s"
+    return state.reason
 
 
 def render_badge_html(state: BadgeState) -> str:
@@ -159,8 +212,10 @@ def render_badge_html(state: BadgeState) -> str:
 
     Completed is green; Error red with the service's messages; NotExist grey, explaining
     the 24-hour retention and what to do; Timeout amber, saying how to resume; Pending and
-    Processing blue; Cancelled grey. Every string is escaped and the markup carries its own
-    scoped ``<style>``, so it can be the ``value`` of an ``ipywidgets.HTML`` as-is.
+    Processing blue; Retrying purple, with the attempts, the last failure and when the next
+    attempt comes; Unreachable deep purple (no usable answer: the URL, why and what to
+    check come as the detail); Cancelled grey. Every string is escaped and the markup
+    carries its own scoped ``<style>``, so it can be the ``value`` of an ``ipywidgets.HTML`` as-is.
 
     Args:
         state: What to show.
@@ -174,6 +229,9 @@ def render_badge_html(state: BadgeState) -> str:
         f"<code>{esc(state.task_id)}</code> ",
         f'<span class="m">{_numbers(state)}</span>',
     ]
+    why = _why(state)
+    if why:
+        parts.append(f' <span class="w">· {esc(why)}</span>')
     if state.messages:
         cls = ' class="e"' if kind == "error" else ""
         items = "".join(f'<li dir="auto">{esc(m)}</li>' for m in state.messages)
@@ -194,6 +252,9 @@ def render_badge_text(state: BadgeState) -> str:
     characters are shown as symbols, so nothing can drive the terminal.
     """
     fields = [str(state.status), f"task {state.task_id}", _numbers(state)]
+    why = _why(state)
+    if why:
+        fields.append(why)
     if state.messages:
         fields.append("messages: " + "; ".join(state.messages))
     for extra in (state.detail, _hint(state)):
@@ -202,7 +263,15 @@ def render_badge_text(state: BadgeState) -> str:
     return inert(" · ".join(fields).replace("\n", " ").replace("\r", " ").replace("\t", " "))
 
 
-_ROW_PRIORITY = {"error": 0, "gone": 0, "timeout": 0, "cancelled": 1, "unknown": 1}
+_ROW_PRIORITY = {
+    "error": 0,
+    "gone": 0,
+    "timeout": 0,
+    "unreachable": 0,
+    "cancelled": 1,
+    "retrying": 1,
+    "unknown": 1,
+}
 
 
 def _summary(states: Sequence[BadgeState]) -> str:
@@ -236,7 +305,7 @@ def render_multi_badge_html(states: Sequence[BadgeState], *, row_limit: int = 20
     rows = []
     for i in chosen:
         s = states[i]
-        note = "; ".join(s.messages) or (s.detail or "")
+        note = "; ".join(s.messages) or _why(s) or (s.detail or "")
         note_cls = ' class="e"' if s.kind == "error" else ""
         rows.append(
             f'<tr><td><span class="p k-{s.kind}">{esc(s.status)}</span></td>'

@@ -170,24 +170,34 @@ _BAR_STYLE = {
     "ok": "success",
     "error": "danger",
     "timeout": "warning",
+    "unreachable": "danger",
     "running": "info",
+    "retrying": "info",
     "gone": "",
     "cancelled": "",
     "unknown": "info",
 }
+# bar_style has no colour for "not reached"; the bar's own colour (ProgressStyle.bar_color)
+# paints it in the pill's purple, so it is not mistaken for a task that failed (red).
+_BAR_COLOR = {"retrying": "#8e24aa", "unreachable": "#6a1b9a"}
 
 
 def _bar_style(states: Sequence[BadgeState]) -> str:
     kinds = {s.kind for s in states}
     if len(states) == 1:
         return _BAR_STYLE[states[0].kind]
-    if kinds & {"running", "unknown"}:
+    if kinds & {"running", "retrying", "unknown"}:
         return "info"
-    if kinds & {"error", "gone"}:
+    if kinds & {"error", "gone", "unreachable"}:
         return "danger"
     if kinds & {"timeout", "cancelled"}:
         return "warning"
     return "success"
+
+
+def _bar_color(states: Sequence[BadgeState]) -> str | None:
+    """The bar's own colour: purple while one task retries or once it is unreachable."""
+    return _BAR_COLOR.get(states[0].kind) if len(states) == 1 else None
 
 
 class StatusBadge(widgets.VBox):  # type: ignore[misc]
@@ -196,7 +206,8 @@ class StatusBadge(widgets.VBox):  # type: ignore[misc]
     One task: the pill shows status, task id, seconds elapsed and polls; the bar moves
     Pending -> Processing -> settled. Several tasks: an N-of-M summary with a row per task
     (those needing attention first) and an N-of-M bar. Colours: green Completed, red Error,
-    grey NotExist and Cancelled, amber Timeout, blue while running.
+    grey NotExist and Cancelled, amber Timeout, blue while running, purple while retrying
+    and deep purple Unreachable (``bar.style.bar_color`` too).
 
     Redraws are throttled to ``rate`` comm messages a second; each redraw changes both
     child widgets inside ``hold_sync()`` so a change is one message per widget.
@@ -216,7 +227,7 @@ class StatusBadge(widgets.VBox):  # type: ignore[misc]
     ) -> None:
         self._core = _WidgetCore(self, task_ids, clock, rate)
         many = len(task_ids) > 1
-        html, value, style, description = self._core.view()
+        html, value, style, description, color = self._core.view()
         # The first state goes out with the widgets' creation, not as extra messages.
         self.bar = widgets.IntProgress(
             value=value,
@@ -225,7 +236,7 @@ class StatusBadge(widgets.VBox):  # type: ignore[misc]
             bar_style=style,
             description=description,
             layout=widgets.Layout(width="24em" if many else "12em", height="0.9em"),
-            style={"description_width": "initial"},
+            style={"description_width": "initial", "bar_color": color},
         )
         self.html = widgets.HTML(value=html)
         self._display_handle: Any = None
@@ -322,11 +333,11 @@ class _WidgetCore(_BadgeCore):
         rate: float,
     ) -> None:
         self._badge = badge
-        # A redraw may update both child widgets: two messages.
-        self._init_core(task_ids, clock, rate, burst=2)
+        # A redraw may update both child widgets and the bar's colour: three messages.
+        self._init_core(task_ids, clock, rate, burst=3)
 
-    def view(self) -> tuple[str, int, str, str]:
-        """``(html, bar value, bar style, bar description)`` of the current board."""
+    def view(self) -> tuple[str, int, str, str, str | None]:
+        """``(html, bar value, bar style, bar description, bar colour)`` of the board."""
         version, states = self.board.snapshot()
         self._drawn_version = version
         if len(states) == 1:
@@ -336,11 +347,11 @@ class _WidgetCore(_BadgeCore):
             html = render_multi_badge_html(states)
             value = sum(s.done for s in states)
             description = f"{value}/{len(states)}"
-        return html, value, _bar_style(states), description
+        return html, value, _bar_style(states), description, _bar_color(states)
 
     def _redraw(self) -> int:
         badge = self._badge
-        html, value, style, description = self.view()
+        html, value, style, description, color = self.view()
         sent = 0
         if html != badge.html.value:
             badge.html.value = html
@@ -351,6 +362,9 @@ class _WidgetCore(_BadgeCore):
                 bar.value = value
                 bar.bar_style = style
                 bar.description = description
+            sent += 1
+        if bar.style.bar_color != color:
+            bar.style.bar_color = color
             sent += 1
         return sent
 
@@ -404,9 +418,12 @@ class TextBadge(_BadgeCore):
         stream.flush()
 
     def _key(self, states: Sequence[BadgeState]) -> str:
-        # Print on status changes, not on every poll (elapsed and polls change each time).
+        # Print on status changes, not on every poll (elapsed and polls change each time);
+        # but on every failed attempt while retrying, so the attempts are seen as they happen.
         if len(states) == 1:
-            return str(states[0].status)
+            state = states[0]
+            retrying = state.kind == "retrying"
+            return f"{state.status}/{state.polls}" if retrying else str(state.status)
         return render_multi_badge_text(states)
 
     def _redraw(self) -> int:

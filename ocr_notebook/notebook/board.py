@@ -12,15 +12,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from ..client.polling import PollEvent
-from ..display.badges import BadgeState
+from ..display.badges import UNREACHABLE, BadgeState
 from ..results.errors import (
+    HTTPStatusError,
     PollingTimeoutError,
     TaskFailedError,
     TaskNotFoundError,
+    TransportError,
+    failure_reason,
+    gave_up_retrying,
 )
 from ..results.models import OCRResult
 from ..results.outcomes import outcome_status
-from .messages import one_line
+from .messages import gave_up_line, one_line
 
 __all__ = ["STAGES", "STARTING", "TaskBoard", "outcome_state", "stage"]
 
@@ -53,8 +57,21 @@ def outcome_state(previous: BadgeState, outcome: OCRResult | BaseException) -> B
             polls=max(previous.polls, outcome.polls),
             detail=last,
         )
+    if gave_up_retrying(outcome):
+        # No usable answer (connection, DNS, 429, 5xx): not the task's Error, not a Timeout.
+        assert isinstance(outcome, (TransportError, HTTPStatusError))
+        return replace(
+            previous,
+            status=UNREACHABLE,
+            elapsed=max(previous.elapsed, outcome.elapsed or 0.0),
+            polls=max(previous.polls, outcome.attempts or 0),
+            messages=(),
+            detail=gave_up_line(outcome),
+            reason=failure_reason(outcome),
+            next_attempt=None,
+        )
     if status == "Cancelled":
-        return replace(previous, status=status)
+        return replace(previous, status=status, next_attempt=None)
     # A failure on our side of the wire (network, credentials, a malformed answer): red,
     # with the one line that says what to do.
     return replace(previous, status=status, messages=(one_line(outcome),))

@@ -347,10 +347,12 @@ class OCRMagics(Magics):
         and changes as the task goes Pending -> Processing -> Completed. When the task ends
         the badge settles (green Completed; red Error with the service's messages; grey
         NotExist: results are kept 24 hours; amber Timeout: run the same command again to
-        resume) and the magic returns an ``OCRResult``, so ``_`` and ``Out[n]`` hold it and
-        its rich display shows every region. Several ids are fetched concurrently with one
-        compact badge (a row per task, an N-of-M bar) and give an ``OCRResultCollection``
-        (``.texts``, ``.text``, ``.to_dataframe()``, iteration, ``.errors``).
+        resume; purple Unreachable: no usable answer came, the line says from which URL,
+        why and what to check) and the magic returns an ``OCRResult``, so ``_`` and
+        ``Out[n]`` hold it and its rich display shows every region. Several ids are
+        fetched concurrently with one compact badge (a row per task, an N-of-M bar) and give
+        an ``OCRResultCollection`` (``.texts``, ``.text``, ``.to_dataframe()``, iteration,
+        ``.errors``).
 
         Interrupt the kernel (or Ctrl-C) to stop polling: the badge shows Cancelled and
         the task goes on on the service. Every failure (a malformed id, missing

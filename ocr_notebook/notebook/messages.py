@@ -8,7 +8,7 @@ headers or bodies, so no secret can appear in them.
 
 from __future__ import annotations
 
-from ..display.text import inert
+from ..display.text import inert, plural
 from ..results.errors import (
     AuthenticationError,
     FetchCancelledError,
@@ -21,9 +21,11 @@ from ..results.errors import (
     TaskFailedError,
     TaskNotFoundError,
     TransportError,
+    failure_reason,
+    gave_up_retrying,
 )
 
-__all__ = ["RETENTION_NOTE", "one_line"]
+__all__ = ["RETENTION_NOTE", "gave_up_line", "one_line"]
 
 RETENTION_NOTE = (
     "the id is unknown, or its result was deleted: the service keeps results for 24 hours"
@@ -56,6 +58,9 @@ def one_line(exc: BaseException, *, resume: str = "run %ocr_fetch {id}") -> str:
             f"Task {task_id} does not exist: {RETENTION_NOTE}. "
             "Check the id, or submit the image again."
         )
+    elif gave_up_retrying(exc):
+        assert isinstance(exc, (TransportError, HTTPStatusError))
+        line = gave_up_line(exc, again=again)
     elif isinstance(exc, PollingTimeoutError):
         status = exc.status or "unfinished"
         line = (
@@ -85,6 +90,48 @@ def one_line(exc: BaseException, *, resume: str = "run %ocr_fetch {id}") -> str:
     else:
         line = f"{type(exc).__name__}: {exc}"
     return _single(line)
+
+
+def gave_up_line(exc: TransportError | HTTPStatusError, *, again: str | None = None) -> str:
+    """What a poll that never got a usable answer says: where, why, how often, what to check.
+
+    Names the URL, the last failure in a few words, the attempts and seconds (and the
+    deadline when it cut the retries short); says the task goes on on the service only when
+    the service had answered with an unfinished status before the failures.
+
+    Args:
+        exc: A failure carrying ``attempts`` (see ``errors.after_retries``).
+        again: How to try again (``run %ocr_fetch ID``), or None for the badge, which has
+            no button or command of its own to name.
+    """
+    task_id = exc.task_id or "<task id>"
+    where = exc.url or "the service"
+    detail = exc.detail if isinstance(exc, TransportError) else None
+    cut = f", until the {exc.deadline:g} s deadline" if exc.deadline is not None else ""
+    verb = "Could not reach" if isinstance(exc, TransportError) else "No usable answer from"
+    if again is None:
+        # The badge shows the attempts, the seconds and the reason beside its pill.
+        line = f"{verb} {where}{cut.replace(',', '', 1)}" + (f" ({detail})." if detail else ".")
+    else:
+        reason = failure_reason(exc) + (f" ({detail})" if detail else "")
+        tries = f"{plural(exc.attempts or 1, 'attempt')} over {exc.elapsed or 0.0:.1f} s"
+        line = f"{verb} {where} in {tries}{cut}: {reason}."
+    if exc.status:
+        # The service did answer before: the task exists and was not finished.
+        line += f" It last said task {task_id} was {exc.status}; it goes on on the service"
+        return line + (f": {again} to resume." if again else ".")
+    if isinstance(exc, TransportError):
+        line += (
+            f" Nothing is known about task {task_id}: check %config OCRMagics.base_url, "
+            "the network and any proxy"
+        )
+    else:
+        wait = f"wait {exc.retry_after:.0f} s" if exc.retry_after else "wait"
+        line += (
+            f" Nothing is known about task {task_id}: the service is overloaded or failing; "
+            f"{wait}, and check %config OCRMagics.base_url if it persists"
+        )
+    return line + (f", then {again} again." if again else ".")
 
 
 def _single(text: str) -> str:

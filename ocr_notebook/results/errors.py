@@ -10,7 +10,7 @@
     ├── ImageInputError             (also ValueError)  not an image, truncated, bomb, no page
     ├── RegionError                 (also ValueError)  a rectangle of zero area, outside, too many
     ├── TemplateFileError           (also ValueError)  template file malformed or too new
-    ├── TransportError                                 connect error, timeout, dropped connection
+    ├── TransportError                                 no HTTP answer: connect, DNS, timeout, drop
     ├── HTTPStatusError                                an unexpected HTTP status
     │   ├── AuthenticationError                        401/403, or the token endpoint said no
     │   ├── RateLimitError                             429, carries retry_after
@@ -25,12 +25,19 @@
 Every error carries its context (task id, last status, HTTP status, the
 service's messages) as attributes and never a secret: messages are built from
 those fields only, never from request headers or bodies.
+
+A ``TransportError`` or a transient ``HTTPStatusError`` (429, 5xx) that ended a poll, after
+retries ran out or the deadline fell inside a run of retries, says so: ``attempts``,
+``elapsed`` and ``deadline`` are set (see :func:`after_retries`), and ``status`` holds the
+last task status the service gave, if it ever answered. ``PollingTimeoutError`` is only
+raised when the service did answer, with a status that was not final.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from .models import OCRResult
@@ -55,6 +62,9 @@ __all__ = [
     "TemplateFileError",
     "TransportError",
     "UnknownOperationError",
+    "after_retries",
+    "failure_reason",
+    "gave_up_retrying",
 ]
 
 
@@ -137,7 +147,35 @@ class TemplateFileError(OCRError, ValueError):
 
 
 class TransportError(OCRError):
-    """The request did not get an HTTP answer: connection refused or dropped, timeout."""
+    """The request did not get an HTTP answer: connection refused or dropped, DNS, timeout.
+
+    Attributes:
+        url: The service's base URL (what ``base_url`` is set to), when known.
+        reason: A few words for a badge: "connection refused", "name not resolved", ...
+        detail: The transport's own words (e.g. ``ConnectError: [Errno 111] Connection
+            refused``), when known.
+        attempts: Requests made before the poll gave up (None: one request, not a poll).
+        elapsed: Seconds from the first of those attempts to giving up.
+        deadline: The poll's deadline in seconds, when it cut the retries short.
+    """
+
+    attempts: int | None = None
+    elapsed: float | None = None
+    deadline: float | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        reason: str | None = None,
+        detail: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.url = url
+        self.reason = reason
+        self.detail = detail
 
 
 class HTTPStatusError(OCRError):
@@ -145,11 +183,27 @@ class HTTPStatusError(OCRError):
 
     Attributes:
         retry_after: Seconds the service asked us to wait (``Retry-After``), when it said.
+        url: The service's base URL, when known.
+        attempts: Requests made before the poll gave up on a 429 or 5xx (None otherwise).
+        elapsed: Seconds from the first of those attempts to giving up.
+        deadline: The poll's deadline in seconds, when it cut the retries short.
     """
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: object) -> None:
+    attempts: int | None = None
+    elapsed: float | None = None
+    deadline: float | None = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        url: str | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
         self.retry_after = retry_after
+        self.url = url
 
 
 class AuthenticationError(HTTPStatusError):
@@ -213,3 +267,72 @@ class PollingTimeoutError(OCRError, TimeoutError):
 
 class FetchCancelledError(OCRError):
     """Polling was stopped by the user (Cancel, or a kernel interrupt)."""
+
+
+_HTTP_REASONS = {
+    429: "rate limited",
+    500: "server error",
+    502: "bad gateway",
+    503: "service unavailable",
+    504: "gateway timeout",
+}
+
+
+def failure_reason(error: OCRError) -> str:
+    """Why a request failed, in a few words a badge shows beside the attempts.
+
+    For example ``connection refused`` or ``service unavailable (HTTP 503)``.
+    """
+    if isinstance(error, TransportError):
+        return error.reason or "no answer"
+    if error.http_status is not None:
+        words = _HTTP_REASONS.get(error.http_status, "answered")
+        return f"{words} (HTTP {error.http_status})"
+    return type(error).__name__
+
+
+_Retried = TypeVar("_Retried", bound="TransportError | HTTPStatusError")
+
+
+def gave_up_retrying(error: BaseException) -> bool:
+    """Whether ``error`` ended a poll after retries: no usable answer from the service."""
+    return isinstance(error, (TransportError, HTTPStatusError)) and error.attempts is not None
+
+
+def after_retries(
+    error: _Retried,
+    *,
+    attempts: int,
+    elapsed: float,
+    deadline: float | None = None,
+    status: str | None = None,
+    task_id: str | None = None,
+) -> _Retried:
+    """A copy of ``error`` saying how many attempts were made, over how long, and why they stopped.
+
+    Args:
+        error: The last transient failure (connection, DNS, timeout, 429, 5xx).
+        attempts: Requests made since the first.
+        elapsed: Seconds since the first.
+        deadline: The deadline in seconds, when it stopped the retries (None: the retries
+            ran out).
+        status: The last task status the service answered, if it ever did.
+        task_id: The task polled (kept when the error already names one: a token
+            request's failure does not).
+    """
+    out = copy.copy(error)  # __reduce__ keeps every context field
+    out.attempts = attempts
+    out.elapsed = elapsed
+    out.deadline = deadline
+    if status is not None and out.status is None:
+        out.status = status
+    if task_id is not None and out.task_id is None:
+        out.task_id = task_id
+    tries = f"{attempts} attempt{'s' if attempts != 1 else ''} over {elapsed:.1f} s"
+    if deadline is not None:
+        why = f"Stopped at the {deadline:g} s deadline after {tries}"
+    else:
+        why = f"Gave up after {tries}"
+    out.message = f"{error.message.rstrip()} {why}."
+    out.args = (out.message,)
+    return out

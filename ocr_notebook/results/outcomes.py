@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
-from .errors import FetchCancelledError, PollingTimeoutError, TaskNotFoundError
+from .errors import (
+    FetchCancelledError,
+    PollingTimeoutError,
+    TaskNotFoundError,
+    gave_up_retrying,
+)
 from .models import OCRResult
 
 __all__ = ["outcome_status"]
@@ -13,8 +18,9 @@ __all__ = ["outcome_status"]
 def outcome_status(outcome: OCRResult | BaseException) -> str:
     """The status word for a task's outcome: its result's status, or what its error means.
 
-    ``Error`` (the task failed, or a failure on this side of the wire: network, credentials,
-    a malformed answer), ``NotExist``, ``Timeout`` or ``Cancelled``.
+    ``Error`` (the task failed, or a failure on this side of the wire: credentials, a
+    malformed answer), ``Unreachable`` (retries of connection failures, 429 or 5xx ran out
+    or were cut short by the deadline), ``NotExist``, ``Timeout`` or ``Cancelled``.
     """
     if isinstance(outcome, OCRResult):
         return outcome.status_raw or outcome.status.value
@@ -24,4 +30,6 @@ def outcome_status(outcome: OCRResult | BaseException) -> str:
         return "Timeout"
     if isinstance(outcome, (FetchCancelledError, KeyboardInterrupt, asyncio.CancelledError)):
         return "Cancelled"
+    if gave_up_retrying(outcome):
+        return "Unreachable"
     return "Error"

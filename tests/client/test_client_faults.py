@@ -176,10 +176,16 @@ CASES = [
         expect_error(PollingTimeoutError, 1, match="asked to wait 60 s"),
     ),
     Case(
-        "timeout keeps retrying to the deadline",
+        # The service never said the task is unfinished: the last failure, not a timeout.
+        "deadline inside a run of retries raises the last failure",
         [503],
         lambda d: d("wait", GUID, timeout=1.2),
-        expect_error(PollingTimeoutError, 3, match="no status seen"),
+        expect_error(
+            HTTPStatusError,
+            3,
+            http_status=503,
+            match="Stopped at the 1.2 s deadline after 3 attempts over 1.2 s.",
+        ),
     ),
     Case(
         "malformed id sends nothing",

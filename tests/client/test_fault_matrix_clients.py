@@ -2,29 +2,51 @@
 
 Every fault of ``tests.support.faults.ROWS``, on the first GET only and on every GET: the result
 after retries, or the typed error, reached within the poll deadline (plus one request
-timeout). Then interruption: a real SIGINT during a stalled request (sync), and
+timeout). Then ``DEADLINE_ROWS``: a dead port, a host name that never resolves, 503 and 429
+to every GET, with retries that would go on: the deadline stops them and the last failure
+is raised with its attempts, never a ``PollingTimeoutError``. Then interruption: a real SIGINT during a stalled request (sync), and
 ``task.cancel()`` during a stall and during a ``Retry-After`` wait (async).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from ocr_notebook import OCRError, OCRResult, ResponseStatusCode
+from ocr_notebook import (
+    AsyncOCRClient,
+    HTTPStatusError,
+    OCRClient,
+    OCRError,
+    OCRResult,
+    PollingTimeoutError,
+    ResponseStatusCode,
+    TransportError,
+)
+from ocr_notebook.client.polling import PollEvent
+from ocr_notebook.results.errors import failure_reason
+from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 from tests.support.faults import (
     CASE_IDS,
     CASES,
+    DEADLINE,
+    DEADLINE_IDS,
+    DEADLINE_ROWS,
+    ENDLESS_RETRIES,
+    RELAXED_TIMEOUT,
     TEXTS,
+    DeadlineRow,
     Expect,
     Row,
     async_client,
     faults,
     interrupt_main_thread,
     matrix_markdown,
+    policy,
     sync_client,
     task,
     when,
@@ -83,6 +105,73 @@ def test_async_client(emulator: Emulator, row: Row, mode: str) -> None:
     _check(outcome, row, mode, plan)
 
 
+@pytest.mark.parametrize("flavour", ["sync", "async"])
+@pytest.mark.parametrize("row", DEADLINE_ROWS, ids=DEADLINE_IDS)
+def test_deadline_reached_during_retries(
+    emulator: Emulator, row: DeadlineRow, flavour: str
+) -> None:
+    tid = task(emulator)
+    url = row.base_url(emulator)
+    options = {
+        "client_id": TEST_CLIENT_ID,
+        "client_secret": TEST_CLIENT_SECRET,
+        "timeout": RELAXED_TIMEOUT,
+        "poll_policy": policy(DEADLINE, max_retries=ENDLESS_RETRIES),
+    }
+    events: list[PollEvent] = []
+
+    async def wait_async() -> OCRResult:
+        async with AsyncOCRClient(url, **options) as c:  # type: ignore[arg-type]
+            return await c.wait(tid, on_status=events.append)
+
+    served = faults(emulator, row.target) if row.needs_emulator else contextlib.nullcontext()
+    with served as plan:
+        try:
+            if flavour == "sync":
+                with OCRClient(url, **options) as c:  # type: ignore[arg-type]
+                    c.wait(tid, on_status=events.append)
+            else:
+                asyncio.run(wait_async())
+        except OCRError as exc:
+            error: OCRError = exc
+        else:
+            pytest.fail("no error")
+    assert isinstance(error, row.error) and not isinstance(error, PollingTimeoutError)
+    assert isinstance(error, (TransportError, HTTPStatusError))
+    assert failure_reason(error) == row.reason
+    assert error.url == url and error.task_id == tid
+    assert error.status is None  # the service never said anything about the task
+    assert error.deadline == DEADLINE
+    assert error.attempts is not None and error.attempts >= 2
+    assert error.elapsed is not None and error.elapsed >= DEADLINE  # the last try at the deadline
+    assert f"Stopped at the {DEADLINE:g} s deadline after {error.attempts} attempts" in str(error)
+    # Every attempt was reported as it failed, the last with no next attempt.
+    assert [e.polls for e in events] == list(range(1, error.attempts + 1))
+    assert all(e.error is not None and failure_reason(e.error) == row.reason for e in events)
+    assert all(e.next_delay is not None for e in events[:-1]) and events[-1].next_delay is None
+    if plan is not None:
+        assert plan.served[row.kind] == error.attempts
+
+
+def test_a_token_endpoint_that_never_answers_names_its_url_and_the_task(emulator: Emulator) -> None:
+    # The notebook layer's line, from a client test: the error alone must carry what it says.
+    from ocr_notebook.notebook.messages import one_line
+
+    tid = task(emulator)
+    with (
+        faults(emulator, "token:503=0") as plan,
+        sync_client(emulator, 30.0) as c,
+        pytest.raises(HTTPStatusError) as info,
+    ):
+        c.wait(tid)
+    error = info.value
+    assert plan.served["503"] == error.attempts == 6  # every attempt asked for a token
+    assert (error.url, error.task_id) == (f"{emulator.base_url}/connect/token", tid)
+    assert one_line(error).startswith(
+        f"No usable answer from {emulator.base_url}/connect/token in 6 attempts over "
+    )
+
+
 def test_fetch_many_keeps_every_result_through_mixed_faults(emulator: Emulator) -> None:
     ids = [task(emulator) for _ in range(40)]
     # One token expires early mid-run (every request in flight then gets a 401 and renews);
@@ -120,11 +209,12 @@ def test_keyboard_interrupt_during_a_retry_after_wait_sync(emulator: Emulator) -
     tid = task(emulator)
     with faults(emulator, "get:429=20@1") as plan, sync_client(emulator, 60.0) as c:
         polls: list[int] = []
-        when(lambda: plan.served["429"] == 1 and len(polls) == 0, interrupt_main_thread)
+        # The failed attempt is reported just before the 20 s wait: interrupt it then.
+        when(lambda: len(polls) == 1, interrupt_main_thread)
         with pytest.raises(KeyboardInterrupt):
             c.wait(tid, on_status=lambda e: polls.append(e.polls))
         assert plan.requests == 2  # the token and one GET: interrupted in the 20 s wait
-        assert polls == []
+        assert polls == [1]
 
 
 @pytest.mark.parametrize("spec", ["get:stall=5@1", "get:429=20@1", "get:drop"])

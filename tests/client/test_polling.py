@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 
@@ -283,11 +283,19 @@ AFTER_FAILURE = [
         "retry clamped to deadline", TransportError("x"), failures=3, now=599.0, delay=1.0
     ),
     AfterFailure(
-        "no time left: timeout",
+        # No answer said the task is unfinished: the failure itself, never a timeout.
+        "no time left: the failure, at the deadline",
         TransportError("x"),
         now=600.0,
         expect=Fail,
-        raised=PollingTimeoutError,
+        raised=TransportError,
+    ),
+    AfterFailure(
+        "retry-after past the deadline: the failure",
+        HTTPStatusError("x", http_status=503, retry_after=30.0),
+        now=590.0,
+        expect=Fail,
+        raised=HTTPStatusError,
     ),
 ]
 
@@ -306,6 +314,32 @@ def test_after_failure(case: AfterFailure) -> None:
         assert isinstance(decision.error, case.raised)
     if is_transient(case.error):  # type: ignore[arg-type]
         assert after.failures == case.failures + 1
+    if isinstance(decision, Fail) and isinstance(decision.error, (TransportError, HTTPStatusError)):
+        gave_up = is_transient(case.error)  # type: ignore[arg-type]
+        assert (decision.error.attempts is not None) is gave_up
+        assert decision.error is not case.error or not gave_up  # a copy, the input untouched
+        assert not isinstance(decision.error, PollingTimeoutError)
+
+
+def test_giving_up_says_attempts_seconds_deadline_and_the_last_status() -> None:
+    failure = HTTPStatusError("GET x failed (HTTP 503).", http_status=503, task_id=TASK)
+    # The retries ran out, 12.5 s after the first attempt; the service had said Pending.
+    before = replace(state(polls=6, failures=5, started=10.0), last_status=TaskStatus.PENDING)
+    _, decision = decide_after_failure(POLICY, before, failure, 22.5, 0.5)
+    assert isinstance(decision, Fail)
+    gave_up = decision.error
+    assert isinstance(gave_up, HTTPStatusError)
+    assert (gave_up.attempts, gave_up.elapsed, gave_up.deadline) == (6, 12.5, None)
+    assert (gave_up.status, gave_up.http_status, gave_up.task_id) == ("Pending", 503, TASK)
+    assert str(gave_up) == "GET x failed (HTTP 503). Gave up after 6 attempts over 12.5 s."
+    assert failure.attempts is None and failure.status is None  # the input is left as it was
+    # The deadline (5 s) before the next retry: no status was ever seen.
+    _, decision = decide_after_failure(POLICY, state(polls=3, timeout=5.0), failure, 5.0, 0.5)
+    assert isinstance(decision, Fail)
+    cut = decision.error
+    assert isinstance(cut, HTTPStatusError)
+    assert (cut.attempts, cut.elapsed, cut.deadline, cut.status) == (3, 5.0, 5.0, None)
+    assert str(cut).endswith("Stopped at the 5 s deadline after 3 attempts over 5.0 s.")
 
 
 def test_jitter_applies_to_decisions() -> None:

@@ -66,13 +66,16 @@ def test_poller_reports_every_poll() -> None:
     assert final.status is TaskStatus.COMPLETED
     assert calls[0] == 4
     assert clock.sleeps == pytest.approx([0.2, 0.5, 0.45])
-    # No event for the failed request; polls counts it.
+    # The failed request is reported too, with its error and the last status seen.
     assert [(e.status.value, e.polls, e.next_delay) for e in events] == [
         ("Pending", 1, pytest.approx(0.2)),
+        ("Pending", 2, pytest.approx(0.5)),
         ("Processing", 3, pytest.approx(0.45)),
         ("Completed", 4, None),
     ]
-    assert [e.elapsed for e in events] == pytest.approx([0.0, 0.7, 1.15])
+    assert [str(e.error) if e.error else None for e in events] == [None, "blip", None, None]
+    assert [e.result is None for e in events] == [False, True, False, False]
+    assert [e.elapsed for e in events] == pytest.approx([0.0, 0.2, 0.7, 1.15])
     assert poller.done() and poller.status() is TaskStatus.COMPLETED and poller.polls == 4
     assert poller.result() is final  # cached; no more requests
     assert calls[0] == 4

@@ -1,7 +1,10 @@
 """The fault matrix for ``%ocr_fetch`` in a real IPython shell against the fault-injecting emulator.
 
 Every fault, on the first GET and on every GET: the result, or one ``UsageError`` line
-(no traceback, no secret) saying what went wrong, within the deadline. Then a real SIGINT
+(no traceback, no secret) saying what went wrong, within the deadline, and the badge's final
+status. Then the deadline reached during retries (a dead port, a host name that never
+resolves, 503 and 429 to every GET): an Unreachable badge with its seconds and attempts, and
+a line naming the URL, the reason and the deadline. Then a real SIGINT
 during a stalled request and during a ``Retry-After`` wait: one "interrupted" line, the
 badge shows Cancelled, the client is closed, and nobody waited for the server.
 """
@@ -15,17 +18,25 @@ import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
-from ocr_notebook import OCRResult, ResponseStatusCode
+from ocr_notebook import OCRResult, PollPolicy, ResponseStatusCode
 from ocr_notebook.notebook.magics import OCRMagics
 from tests.support.faults import (
     CASE_IDS,
     CASES,
+    DEADLINE,
+    DEADLINE_IDS,
+    DEADLINE_ROWS,
+    ENDLESS_RETRIES,
     REQUEST_TIMEOUT,
     TEXTS,
+    DeadlineRow,
     Row,
     check_line,
     faults,
     interrupt_main_thread,
+    line_attempts,
+    policy,
+    read_badge_line,
     task,
     when,
 )
@@ -87,7 +98,49 @@ def test_magic(
     assert expect.says in message, message
     check_line(message)
     assert f"run %ocr_fetch {tid}" in message or "Check ASPOSE_OCR_CLIENT_ID" in message
-    assert _statuses(captured.out)[-1] in ("Error", "Timeout", "Failed"), captured.out
+    assert _statuses(captured.out)[-1] == expect.badge, captured.out
+
+
+@pytest.mark.parametrize("row", DEADLINE_ROWS, ids=DEADLINE_IDS)
+def test_magic_deadline_reached_during_retries(
+    shell: InteractiveShell,
+    magics: OCRMagics,
+    emulator: Emulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    row: DeadlineRow,
+) -> None:
+    # Retries that would go on: only the deadline stops them.
+    def endless(_self: OCRMagics, timeout: float) -> PollPolicy:
+        return policy(timeout, max_retries=ENDLESS_RETRIES)
+
+    monkeypatch.setattr(OCRMagics, "_policy", endless)
+    tid = task(emulator)
+    url = row.base_url(emulator)
+    run(shell, f"%config OCRMagics.base_url = {url!r}")
+    run(shell, "%config OCRMagics.request_timeout = 10.0")
+    if row.needs_emulator:
+        with faults(emulator, row.target) as plan:
+            error = run_error(shell, f"%ocr_fetch {tid} --timeout {DEADLINE}")
+    else:
+        plan = None
+        error = run_error(shell, f"%ocr_fetch {tid} --timeout {DEADLINE}")
+    assert isinstance(error, UsageError)
+    line = str(error)
+    check_line(line)
+    assert url in line and row.reason in line
+    assert f"until the {DEADLINE:g} s deadline" in line
+    assert f"Nothing is known about task {tid}" in line and f"run %ocr_fetch {tid} again" in line
+    assert "goes on on the service" not in line and "still" not in line
+    out = capsys.readouterr().out
+    assert "Traceback" not in out
+    final = read_badge_line([s for s in out.splitlines() if " · task " in s][-1])
+    assert (final.status, final.task_id) == ("Unreachable", tid)
+    assert final.seconds >= DEADLINE and final.count >= 2
+    assert final.rest.startswith(f"{row.reason} · ")
+    assert line_attempts(line)[0] == final.count  # the line and the badge agree
+    if plan is not None:
+        assert plan.served[row.kind] == final.count
 
 
 # -- interruption ------------------------------------------------------------------------------

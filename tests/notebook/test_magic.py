@@ -435,7 +435,11 @@ def test_network_down_is_one_line(shell: InteractiveShell, magics: OCRMagics) ->
     run(shell, "%config OCRMagics.timeout = 2.0")
     error = run_error(shell, f"%ocr_fetch {UNKNOWN}")
     assert isinstance(error, UsageError)
-    assert "Check the network and %config OCRMagics.base_url" in str(error)
+    line = str(error)
+    assert line.startswith(f"Could not reach http://127.0.0.1:{port} in ")
+    assert "connection refused" in line
+    assert "check %config OCRMagics.base_url, the network and any proxy" in line
+    assert "goes on on the service" not in line  # the service never said anything
 
 
 # -- configuration, help, load/unload ---------------------------------------------------------

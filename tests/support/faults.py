@@ -3,13 +3,18 @@
 One row per fault the emulator can inject; each row says what a caller gets when the fault
 hits the first GET only ("once") and when it hits every GET ("always"): the result (after
 retries) or which typed error, with a phrase its message and the one-line message (magic,
-widget) contain. ``matrix_markdown()`` renders the README's table from these rows, and a
-test checks the README holds exactly that table, so every cell is backed by the tests.
+widget) contain. Then ``DEADLINE_ROWS``: a service that never gives a usable answer (a
+dead port, a host name that does not resolve, 503 or 429 to every GET) with retries that
+would go on, so the deadline falls inside the run of retries. ``matrix_markdown()``
+renders the README's table from these rows, and a test checks the README holds exactly
+that table, so every cell is backed by the tests.
 """
 
 from __future__ import annotations
 
+import re
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,22 +43,42 @@ STALL = 1.0
 TEXTS = ("fault matrix", "second region")
 
 
-def policy(deadline: float) -> PollPolicy:
+def policy(deadline: float, *, max_retries: int = 5) -> PollPolicy:
     """Fast polling and retries (a few tens of ms), ``deadline`` seconds overall."""
-    return PollPolicy(first_delay=0.01, max_delay=0.05, retry_delay=0.01, timeout=deadline)
+    return PollPolicy(
+        first_delay=0.01,
+        max_delay=0.05,
+        retry_delay=0.01,
+        timeout=deadline,
+        max_retries=max_retries,
+    )
 
 
 @dataclass(frozen=True)
 class Expect:
-    """What a surface gives back: the result, or an error of ``error`` whose text has ``says``."""
+    """What a surface gives back: the result, or an error of ``error`` whose text has ``says``.
+
+    ``unreachable``: the error ends a run of retries (transient: connection, timeout, 429,
+    5xx), so the badge settles Unreachable rather than red Error.
+    """
 
     error: type[OCRError] | None = None
     says: str = ""
     readme: str = "result"
+    unreachable: bool = False
 
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def badge(self) -> str:
+        """The badge's final status."""
+        if self.ok:
+            return "Completed"
+        if self.error is PollingTimeoutError:
+            return "Timeout"
+        return "Unreachable" if self.unreachable else "Error"
 
 
 RESULT = Expect()
@@ -93,7 +118,7 @@ def _status(code: int) -> Row:
         str(code),
         f"HTTP {code}" + (" + `Retry-After: 0`" if code == 503 else ""),
         RESULT,
-        Expect(HTTPStatusError, f"(HTTP {code})", f"`HTTPStatusError` (HTTP {code})"),
+        Expect(HTTPStatusError, f"(HTTP {code})", f"`HTTPStatusError` (HTTP {code})", True),
     )
 
 
@@ -103,7 +128,7 @@ ROWS: tuple[Row, ...] = (
         "429=0",
         "HTTP 429 + `Retry-After: 0`",
         RESULT,
-        Expect(RateLimitError, "rate limited (HTTP 429)", "`RateLimitError`"),
+        Expect(RateLimitError, "rate limited (HTTP 429)", "`RateLimitError`", True),
     ),
     _status(500),
     _status(502),
@@ -111,27 +136,27 @@ ROWS: tuple[Row, ...] = (
         "503=0",
         "HTTP 503 + `Retry-After: 0`",
         RESULT,
-        Expect(HTTPStatusError, "(HTTP 503)", "`HTTPStatusError` (HTTP 503)"),
+        Expect(HTTPStatusError, "(HTTP 503)", "`HTTPStatusError` (HTTP 503)", True),
     ),
     _status(504),
     Row(
         "drop",
         "connection dropped, no response",
         RESULT,
-        Expect(TransportError, "Server disconnected", "`TransportError` (disconnected)"),
+        Expect(TransportError, "Server disconnected", "`TransportError` (disconnected)", True),
     ),
     Row(
         f"stall={STALL:g}",
         "stall past the request timeout",
         RESULT,
-        Expect(TransportError, "timed out", "`TransportError` (timed out)"),
+        Expect(TransportError, "timed out", "`TransportError` (timed out)", True),
         always_deadline=6.0,  # retries run out first (6 x 0.3 s); the deadline is a backstop
     ),
     Row(
         "truncate",
         "truncated body (short of `Content-Length`)",
         RESULT,
-        Expect(TransportError, "complete message body", "`TransportError` (incomplete body)"),
+        Expect(TransportError, "complete message body", "`TransportError` (incomplete body)", True),
     ),
     Row(
         "cut-json",
@@ -185,6 +210,8 @@ CASE_IDS = [f"{row.kind}-{mode}" for row, mode in CASES]
 
 SURFACES = ("OCRClient", "AsyncOCRClient", "%ocr_fetch", "OCRFetchWidget")
 
+_BADGE_WORDS = {"Error": "red badge", "Timeout": "amber badge", "Unreachable": "purple badge"}
+
 
 def cell(expect: Expect, surface: str) -> str:
     """The README's words for one cell."""
@@ -192,10 +219,94 @@ def cell(expect: Expect, surface: str) -> str:
         return expect.readme
     if surface in ("OCRClient", "AsyncOCRClient"):
         return expect.readme
-    what = "`UsageError` line" if surface == "%ocr_fetch" else "`.error` line, red badge"
-    if expect.error is PollingTimeoutError:
-        what = what.replace("red", "amber")
+    if surface == "%ocr_fetch":
+        what = "`UsageError` line"
+    else:
+        what = f"`.error` line, {_BADGE_WORDS[expect.badge]}"
+        if expect.badge == "Unreachable":
+            what = "`.error` line, purple Unreachable badge"
     return f"{what}: “{expect.says}”"
+
+
+# -- the deadline falls inside a run of retries -------------------------------------------------
+
+#: The deadline of the rows below (seconds); their retries never run out before it.
+DEADLINE = 0.5
+ENDLESS_RETRIES = 1000
+DNS_FAILURE_URL = "https://ocr.invalid"  # RFC 2606: .invalid never resolves
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    """A service that never answers usably, until the deadline stops the retries."""
+
+    target: str  # "refused", "dns", or the emulator fault served on every GET
+    name: str  # how the README names it
+    error: type[OCRError]
+    reason: str  # the badge's few words, also in the one line
+    readme: str
+
+    @property
+    def kind(self) -> str:
+        return self.target.split(":")[-1].split("=")[0]
+
+    @property
+    def needs_emulator(self) -> bool:
+        return self.target.startswith("get:")
+
+    def base_url(self, emu: Emulator) -> str:
+        """Where the client is pointed: a dead port, a name that never resolves, or ``emu``."""
+        if self.target == "refused":
+            return dead_port_url()
+        if self.target == "dns":
+            return DNS_FAILURE_URL
+        return emu.base_url
+
+    def final_badge(self) -> str:
+        """The README's words for the badge's final text."""
+        return f"Unreachable · … · N attempts · {self.reason}"
+
+
+DEADLINE_ROWS: tuple[DeadlineRow, ...] = (
+    DeadlineRow(
+        "refused",
+        "connection refused (nothing listens on the port)",
+        TransportError,
+        "connection refused",
+        "`TransportError` (connection refused)",
+    ),
+    DeadlineRow(
+        "dns",
+        "DNS failure (a host name under `.invalid`)",
+        TransportError,
+        "name not resolved",
+        "`TransportError` (name not resolved)",
+    ),
+    DeadlineRow(
+        "get:503=0",
+        "HTTP 503 + `Retry-After: 0`",
+        HTTPStatusError,
+        "service unavailable (HTTP 503)",
+        "`HTTPStatusError` (HTTP 503)",
+    ),
+    DeadlineRow(
+        "get:429=0",
+        "HTTP 429 + `Retry-After: 0`",
+        RateLimitError,
+        "rate limited (HTTP 429)",
+        "`RateLimitError`",
+    ),
+)
+DEADLINE_IDS = [row.kind for row in DEADLINE_ROWS]
+
+
+def deadline_cell(row: DeadlineRow, surface: str) -> str:
+    """The README's words for one cell of a deadline row."""
+    if surface in ("OCRClient", "AsyncOCRClient"):
+        return f"{row.readme}, `.deadline` and `.attempts` set"
+    said = f"“{row.reason}”, “until the {DEADLINE:g} s deadline”; badge “{row.final_badge()}”"
+    what = "`UsageError` line" if surface == "%ocr_fetch" else "`.error` line"
+    return f"{what}: {said}"
 
 
 def matrix_markdown() -> str:
@@ -208,7 +319,59 @@ def matrix_markdown() -> str:
         hits = "first GET" if mode == "once" else "every GET"
         cells = " | ".join(cell(expect, s) for s in SURFACES)
         lines.append(f"| {row.name} | {hits} | {cells} |")
+    for deadline_row in DEADLINE_ROWS:
+        hits = "every attempt; deadline reached during retries"
+        cells = " | ".join(deadline_cell(deadline_row, s) for s in SURFACES)
+        lines.append(f"| {deadline_row.name} | {hits} | {cells} |")
     return "\n".join(lines)
+
+
+def dead_port_url() -> str:
+    """``http://127.0.0.1:PORT`` where nothing listens: a port bound, then closed."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+_BADGE_LINE = re.compile(
+    r"^(?P<status>\w+) · task (?P<task>\S+) · (?P<seconds>[\d.]+) s · "
+    r"(?P<count>[\d,]+) (?:attempt|poll)s?(?: · (?P<rest>.*))?$"
+)
+
+
+@dataclass(frozen=True)
+class BadgeLine:
+    """A badge's text line, read back: ``Unreachable · task … · 0.5 s · 7 attempts · …``."""
+
+    status: str
+    task_id: str
+    seconds: float
+    count: int
+    rest: str
+
+
+def read_badge_line(text: str) -> BadgeLine:
+    """Parse ``render_badge_text``'s line (the text badge, a widget's ``text/plain``)."""
+    found = _BADGE_LINE.match(text.strip())
+    assert found is not None, text
+    return BadgeLine(
+        found["status"],
+        found["task"],
+        float(found["seconds"]),
+        int(found["count"].replace(",", "")),
+        found["rest"] or "",
+    )
+
+
+_TRIES = re.compile(r" in (?P<count>\d+) attempts? over (?P<seconds>[\d.]+) s")
+
+
+def line_attempts(line: str) -> tuple[int, float]:
+    """``(attempts, seconds)`` a one-line message names (``… in 7 attempts over 0.5 s …``)."""
+    found = _TRIES.search(line)
+    assert found is not None, line
+    return int(found["count"]), float(found["seconds"])
 
 
 # -- helpers ---------------------------------------------------------------------------------

@@ -1,7 +1,10 @@
 """The fault matrix for ``OCRFetchWidget`` on a recorded comm layer, against the faulty emulator.
 
 Every fault, on the first GET and on every GET: ``.result`` holds the result, or ``.error``
-holds one line and the badge settles red (amber for a timeout), within the deadline. Then
+holds one line and the badge settles red (amber for a timeout, purple Unreachable when
+retries ran out), within the deadline. Then the deadline reached during retries (a dead
+port, a host name that never resolves, 503 and 429 to every GET): the badge counted the
+attempts while they happened and settles Unreachable with its seconds and attempts. Then
 the Cancel button during a stalled request, a ``Retry-After`` wait and a run of dropped
 connections: the badge shows Cancelled and the fetch ends without waiting for the server.
 """
@@ -9,12 +12,32 @@ connections: the badge shows Cancelled and the fetch ends without waiting for th
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 import pytest
 
-from ocr_notebook import OCRFetchWidget, OCRResult, PollingTimeoutError
-from tests.support.faults import CASE_IDS, CASES, TEXTS, Row, async_client, check_line, faults, task
+from ocr_notebook import AsyncOCRClient, OCRFetchWidget, OCRResult
+from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
+from tests.support.faults import (
+    CASE_IDS,
+    CASES,
+    DEADLINE,
+    DEADLINE_IDS,
+    DEADLINE_ROWS,
+    ENDLESS_RETRIES,
+    RELAXED_TIMEOUT,
+    TEXTS,
+    DeadlineRow,
+    Row,
+    async_client,
+    check_line,
+    faults,
+    line_attempts,
+    policy,
+    read_badge_line,
+    task,
+)
 from tests.support.notebook import CommRecorder, pills, record_comms
 
 if TYPE_CHECKING:
@@ -64,11 +87,56 @@ def test_widget(comms: CommRecorder, emulator: Emulator, row: Row, mode: str) ->
     assert expect.says in widget.error, widget.error
     check_line(widget.error)
     assert "click Fetch" in widget.error or "Check ASPOSE_OCR_CLIENT_ID" in widget.error
-    if expect.error is PollingTimeoutError:
-        assert (final, badge.bar.bar_style) == ("Timeout", "warning")
-    else:
-        assert (final, badge.bar.bar_style) == ("Error", "danger")
+    bar: dict[str, tuple[str, str | None]] = {
+        "Timeout": ("warning", None),
+        "Error": ("danger", None),
+        "Unreachable": ("danger", "#6a1b9a"),
+    }
+    assert final == expect.badge
+    assert (badge.bar.bar_style, badge.bar.style.bar_color) == bar[expect.badge]
     assert widget.output.outputs[-1]["name"] == "stderr"
+
+
+@pytest.mark.parametrize("row", DEADLINE_ROWS, ids=DEADLINE_IDS)
+def test_widget_deadline_reached_during_retries(
+    comms: CommRecorder, emulator: Emulator, row: DeadlineRow
+) -> None:
+    tid = task(emulator)
+    url = row.base_url(emulator)
+
+    async def scenario() -> OCRFetchWidget:
+        async with AsyncOCRClient(
+            url,
+            client_id=TEST_CLIENT_ID,
+            client_secret=TEST_CLIENT_SECRET,
+            timeout=RELAXED_TIMEOUT,
+            poll_policy=policy(DEADLINE, max_retries=ENDLESS_RETRIES),
+        ) as client:
+            widget = OCRFetchWidget(client=client, timeout=DEADLINE)
+            widget.fetch(tid)
+            await widget.wait()
+            return widget
+
+    served = faults(emulator, row.target) if row.needs_emulator else contextlib.nullcontext()
+    with served:
+        widget = asyncio.run(scenario())
+    badge = widget.badge
+    assert badge is not None and widget.result is None and widget.error is not None
+    check_line(widget.error)
+    assert url in widget.error and row.reason in widget.error
+    assert f"until the {DEADLINE:g} s deadline" in widget.error
+    assert widget.error.endswith("then click Fetch again.")
+    assert "goes on on the service" not in widget.error
+    # The final badge: Unreachable, its seconds and attempts, the reason; purple bar.
+    final = read_badge_line(badge.text)
+    assert (final.status, final.task_id) == ("Unreachable", tid)
+    assert final.seconds >= DEADLINE and final.count == line_attempts(widget.error)[0] >= 2
+    assert final.rest.startswith(f"{row.reason} · Could not reach") or final.rest.startswith(
+        f"{row.reason} · No usable answer from"
+    )
+    assert (badge.bar.bar_style, badge.bar.style.bar_color) == ("danger", "#6a1b9a")
+    seen = _pills(comms, badge)
+    assert seen[-1] == "Unreachable" and "Retrying" in seen  # attempts shown while retrying
 
 
 @pytest.mark.parametrize(
