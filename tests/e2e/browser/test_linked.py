@@ -27,12 +27,13 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.sign import NotebookNotary
-from playwright.sync_api import Browser, Locator, Page, Route, expect
+from playwright.sync_api import Browser, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from ocr_notebook.emulator.samples import SAMPLE_REGIONS
 
 from ._lab import SCREENSHOTS, LabServer, NotebookPage, code
+from ._linked_page import cards, check_links
 from ._ocr_page import SETUP
 
 pytestmark = pytest.mark.browser
@@ -51,9 +52,6 @@ remember(emu.base_url, task_id, Submission(
 """
 NAME = "linked-result.ipynb"
 RESULT_CELL = 2
-# The highlight's tint: style.ACCENT_LINKED (#1565c0) at 20 % (its outline is the theme's brand
-# colour, which differs between JupyterLab and an export, so only its style is checked).
-HIGHLIGHT = "rgba(21, 101, 192, 0.2)"
 
 
 @pytest.fixture(scope="module")
@@ -100,67 +98,6 @@ def saved_notebook(lab_server: LabServer, tmp_path_factory: pytest.TempPathFacto
     html = [o for o in nb.cells[RESULT_CELL].outputs if "text/html" in o.get("data", {})]
     assert len(html) == 1 and 'data-ocr-region="3"' in html[0].data["text/html"]
     return NAME
-
-
-def _boxes(root: Locator) -> Locator:
-    return root.locator("figure.ov .bx")
-
-
-def _cards(root: Locator) -> Locator:
-    return root.locator("ol.rg > li")
-
-
-def _expect_highlighted(items: Locator, index: int) -> None:
-    """Item ``index`` is outlined in the highlight colour; every other one is not outlined."""
-    for i in range(items.count()):
-        item = items.nth(i)
-        if i == index:
-            expect(item).to_have_css("outline-style", "solid")
-            expect(item).to_have_css("background-color", HIGHLIGHT)
-        else:
-            expect(item).to_have_css("outline-style", "none")
-            expect(item).not_to_have_css("background-color", HIGHLIGHT)
-
-
-def _check_links(page: Page, root: Locator) -> None:
-    """Hover card 2, then rectangle 1, then Tab from card 0 to card 1: each lights its pair."""
-    boxes, cards = _boxes(root), _cards(root)
-    expect(boxes).to_have_count(len(SAMPLE_REGIONS))
-    expect(cards).to_have_count(len(SAMPLE_REGIONS))
-    for i in range(len(SAMPLE_REGIONS)):
-        expect(boxes.nth(i)).to_have_attribute("data-ocr-region", str(i))
-        expect(cards.nth(i)).to_have_attribute("data-ocr-region", str(i))
-    # Nothing highlighted while the pointer is elsewhere.
-    page.mouse.move(0, 0)
-    expect(boxes.nth(2)).to_have_css("outline-style", "none")
-
-    cards.nth(2).hover()
-    _expect_highlighted(boxes, 2)
-    _expect_highlighted(cards, 2)
-
-    boxes.nth(1).hover()
-    _expect_highlighted(cards, 1)
-    _expect_highlighted(boxes, 1)
-
-    page.mouse.move(0, 0)
-    cards.nth(0).focus()
-    page.keyboard.press("Tab")
-    expect(cards.nth(1)).to_be_focused()
-    _expect_highlighted(boxes, 1)
-    cards.nth(1).blur()
-
-    # The labels cover no rectangle (they sit in the margin left of the image here).
-    overlaps = root.evaluate(
-        """root => {
-            const rect = el => el.getBoundingClientRect();
-            const boxes = Array.from(root.querySelectorAll('figure.ov .bx'), rect);
-            return Array.from(root.querySelectorAll('figure.ov .lb'), rect).flatMap((l, i) =>
-                boxes.filter(b => l.left < b.right - 0.5 && b.left < l.right - 0.5
-                                  && l.top < b.bottom - 0.5 && b.top < l.bottom - 0.5)
-                     .map(() => i));
-        }"""
-    )
-    assert overlaps == [], f"labels over a rectangle: {overlaps}"
 
 
 def _sessions(server: LabServer) -> list[dict[str, Any]]:
@@ -215,9 +152,8 @@ def test_linked_in_lab_then_reopened_without_a_kernel(
     root = live.output(RESULT_CELL).locator(".ocrnb").first
     root.wait_for(timeout=30_000)
     assert root.locator("style").count() == 1, "the saved output was not shown trusted"
-    _check_links(live.page, root)
-    cards = _cards(root)
-    cards.nth(2).hover()
+    check_links(live.page, root)
+    cards(root).nth(2).hover()
     live.screenshot("linked-lab-hover-card", live.cell(RESULT_CELL))
     assert live.errors() == []
 
@@ -248,9 +184,9 @@ def test_linked_in_lab_then_reopened_without_a_kernel(
         root.wait_for(timeout=60_000)
         assert "Select Kernel" in _decline_kernels(page)
         assert root.locator("style").count() == 1, "the reopened output was not shown trusted"
-        _check_links(page, root)
+        check_links(page, root)
         assert _sessions(lab_server) == [] and _kernels(lab_server) == []
-        _cards(root).nth(2).hover()
+        cards(root).nth(2).hover()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         cell.scroll_into_view_if_needed()
         cell.screenshot(path=SCREENSHOTS / "linked-lab-no-kernel.png")
@@ -290,8 +226,8 @@ def test_linked_in_the_nbconvert_html_export(
         page.goto(exported.as_uri())
         root = page.locator(".ocrnb").first
         root.wait_for(timeout=30_000)
-        _check_links(page, root)
-        _cards(root).nth(2).hover()
+        check_links(page, root)
+        cards(root).nth(2).hover()
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         root.screenshot(path=SCREENSHOTS / "linked-nbconvert.png")
         # The README's picture (docs/linked-result.png is a copy): card 2 pointed at.
