@@ -47,6 +47,7 @@ class Settings:
     badge_latency: float
     server_repeats: int
     server_seconds: float
+    analysis_repeats: int = 7
 
 
 FULL = Settings(
@@ -80,6 +81,7 @@ QUICK = Settings(
     badge_latency=1.0,
     server_repeats=1,
     server_seconds=0.5,
+    analysis_repeats=1,
 )
 
 NOTES = """\
@@ -169,6 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
 
+    from .analysis import run_analysis
     from .badge import run_badge
     from .fetch import run_fetch
     from .load import run_load
@@ -192,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         badge = run_badge(
             settings.badge_tasks, settings.badge_repeats, latency=settings.badge_latency
         )
+        step("exploring: search and comparison")
+        analysis = run_analysis(settings.analysis_repeats)
         step("waiting for completion latency")
         latency_table = _finish_latency(latency)
     except BaseException:
@@ -208,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("emulator")
     server = run_server(settings.server_repeats, seconds=settings.server_seconds)
     loads.append(_load_average())
-    rows = fetch + latency_table + render + load + badge + server
+    rows = fetch + latency_table + render + load + badge + server + analysis
     seconds = time.monotonic() - started
     text = render_results(rows, seconds=seconds, quick=args.quick, loads=" -> ".join(loads))
     args.out.write_text(text, encoding="utf-8")
