@@ -16,6 +16,7 @@ any rectangle. Margin labels that would overlap each other are spread over up to
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -112,6 +113,14 @@ class _Grid:
         return False
 
 
+def _fits(tops: list[float], top: float) -> bool:
+    """Whether a label at ``top`` overlaps none of the labels at ``tops`` (sorted, same height)."""
+    i = bisect.bisect_left(tops, top)
+    before = i == 0 or tops[i - 1] + LABEL_HEIGHT <= top
+    after = i == len(tops) or top + LABEL_HEIGHT <= tops[i]
+    return before and after
+
+
 def place_labels(
     boxes: Sequence[tuple[int, int, int, int, int]], width: int, height: int
 ) -> LabelPlan:
@@ -158,23 +167,15 @@ def place_labels(
     # Columns of the margin, nearest the image first; a label takes the first column where
     # it overlaps no other label vertically (in screen pixels at the narrowest display).
     column_width = max(w for _, w, _ in margin)
-    columns: list[list[tuple[float, float]]] = []
+    columns: list[list[float]] = []  # each column's label tops, sorted
     for position, _w, top in margin:
-        span = (top, top + LABEL_HEIGHT)
-        chosen = next(
-            (
-                i
-                for i, used in enumerate(columns)
-                if all(span[1] <= a or b <= span[0] for a, b in used)
-            ),
-            None,
-        )
+        chosen = next((i for i, tops in enumerate(columns) if _fits(tops, top)), None)
         if chosen is None:
             if len(columns) < MARGIN_COLUMNS:
                 columns.append([])
                 chosen = len(columns) - 1
             else:
                 chosen = 0  # out of room: overlap another label, never a rectangle
-        columns[chosen].append(span)
+        bisect.insort(columns[chosen], top)
         spots[position] = LabelSpot("margin", MARGIN_GAP + chosen * (column_width + 1))
     return LabelPlan(tuple(spots), MARGIN_GAP + len(columns) * (column_width + 1))
