@@ -44,6 +44,8 @@ def shell(emulator: Emulator, environment: pytest.MonkeyPatch) -> Iterator[Inter
     run(ip, "%load_ext ocr_notebook")
     run(ip, f"%config OCRMagics.base_url = {emulator.base_url!r}")
     run(ip, "%config OCRMagics.poll_interval = 0.05")
+    # The shell is shared by the whole run: another test may have turned the store off.
+    run(ip, "%config OCRMagics.store = True")
     yield ip
     run(ip, "%config OCRMagics.poll_interval = 0.2")
 
