@@ -8,7 +8,9 @@ coloured status chip, response status code, regions, characters), the service's 
 and warnings, then a card per region rendered by type (text, hOCR, PDF, PNG, CSV, invoice
 JSON, DetectRegions boxes, WAV, anything else as a download). When the result knows its
 :class:`~ocr_notebook.Submission`, the source image is drawn beside the cards with every
-region's rectangle numbered like its card.
+region's rectangle numbered like its card; rectangles and cards are linked with CSS only
+(``linked.py``: pointing at either highlights both), and the numbers sit outside every
+rectangle (``labels.py``).
 
 Guarantees: every string from the wire is escaped (hOCR is sanitized with ``nh3``);
 there is no ``<script>``, no event handler attribute and no URL other than ``data:`` URIs
