@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..results.models import Rect
+from .labels import place_labels
+from .linked import REGION_ATTRIBUTE
 from .style import (
     FIGURE,
     OVERLAY_IMAGE,
@@ -111,19 +113,24 @@ def data_uri(mime: str, data: bytes) -> str:
 
 @dataclass(frozen=True)
 class Box:
-    """A numbered rectangle to draw: ``label`` is the region index shown on its card."""
+    """A numbered rectangle to draw: ``label`` is the region index shown on its card.
+
+    ``linked``: the rectangle belongs to the card of region ``label`` (``linked.py``); not
+    for boxes numbered otherwise (submission order, a DetectRegions table).
+    """
 
     label: int
     x1: int
     y1: int
     x2: int
     y2: int
+    linked: bool = False
 
     @classmethod
-    def from_rect(cls, label: int, rect: Rect) -> Box:
+    def from_rect(cls, label: int, rect: Rect, *, linked: bool = False) -> Box:
         """Normalise corners so that x1 <= x2 and y1 <= y2."""
         x1, y1, x2, y2 = rect.as_tuple()
-        return cls(label, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2))
+        return cls(label, min(x1, x2), min(y1, y2), max(x1, x2), max(y1, y2), linked)
 
 
 def overlay_html(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, caption: str) -> str:
@@ -148,9 +155,9 @@ def overlay_html(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, capt
     if not (width and height):
         width = max([b.x2 for b in boxes] + [1])
         height = max([b.y2 for b in boxes] + [1])
-    parts = [
-        f'<figure class="ov" style="{FIGURE}"><div class="im" style="{image_frame_style(width)}">'
-    ]
+    plan = place_labels([(b.label, b.x1, b.y1, b.x2, b.y2) for b in boxes], width, height)
+    frame = image_frame_style(width, plan.margin)
+    parts = [f'<figure class="ov" style="{FIGURE}"><div class="im" style="{frame}">']
     if embedded and info is not None:
         parts.append(
             f'<img src="{data_uri(info.mime, image)}" width="{width}" height="{height}" '
@@ -158,12 +165,15 @@ def overlay_html(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, capt
         )
     else:
         parts.append(f'<div class="bg" style="{canvas_style(width, height)}"></div>')
-    for b in boxes:
+    for b, spot in zip(boxes, plan.spots, strict=True):
+        link = f' {REGION_ATTRIBUTE}="{b.label}"' if b.linked else ""
+        label = f'<span class="lb" style="{label_style(spot, b.y1, height)}">{b.label}</span>'
+        # A margin label belongs to the frame (see label_style); the others ride their box.
+        inside, beside = ("", label) if spot.side == "margin" else (label, "")
+        title = f"region {b.label}: ({b.x1}, {b.y1}) to ({b.x2}, {b.y2})"
         parts.append(
-            f'<span class="bx" title="region {b.label}: ({b.x1}, {b.y1}) to ({b.x2}, {b.y2})" '
-            f'style="{box_style(b.x1, b.y1, b.x2, b.y2, width, height)}">'
-            f'<span style="{label_style(b.label, b.x1, b.y1, b.x2, b.y2, width)}">{b.label}</span>'
-            "</span>"
+            f'<span class="bx"{link} title="{title}" '
+            f'style="{box_style(b.x1, b.y1, b.x2, b.y2, width, height)}">{inside}</span>{beside}'
         )
     parts.append("</div>")
     parts.append(f"<figcaption>{esc('; '.join(notes))}</figcaption></figure>")

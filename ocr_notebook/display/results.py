@@ -8,7 +8,9 @@ coloured status chip, response status code, regions, characters), the service's 
 and warnings, then a card per region rendered by type (text, hOCR, PDF, PNG, CSV, invoice
 JSON, DetectRegions boxes, WAV, anything else as a download). When the result knows its
 :class:`~ocr_notebook.Submission`, the source image is drawn beside the cards with every
-region's rectangle numbered like its card.
+region's rectangle numbered like its card; rectangles and cards are linked with CSS only
+(``linked.py``: pointing at either highlights both), and the numbers sit outside every
+rectangle (``labels.py``).
 
 Guarantees: every string from the wire is escaped (hOCR is sanitized with ``nh3``);
 there is no ``<script>``, no event handler attribute and no URL other than ``data:`` URIs
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 
 from ..results.models import OCRResult, RegionResult, TaskStatus
 from .images import Box, EmbedBudget, overlay_html
+from .linked import card_attributes, linked_rules, scope_class
 from .regions import Limits, parse_boxes, render_region
 from .style import CARD_LIST, CHIP, CHIP_COLOURS, CSS, HEADER, SIDE, SPLIT
 from .text import clip, esc, human_size, inert, plural
@@ -125,13 +128,16 @@ def _orders(result: OCRResult) -> list[int] | None:
     return sorted(sub.orders or range(len(sub.regions)))
 
 
-def _overlay(result: OCRResult, texts: Sequence[str | None], shown: int, limits: Limits) -> str:
+def _overlay(
+    result: OCRResult, texts: Sequence[str | None], shown: int, limits: Limits
+) -> tuple[str, list[int]]:
+    """The overlay's HTML and the regions whose rectangle is linked to their card."""
     sub = result.submission
     if sub is None or not sub.image:
-        return ""
+        return "", []
     rects = sub.rects_in_result_order()
     if rects and len(rects) == len(result.regions):
-        boxes = [Box.from_rect(i, rect) for i, rect in enumerate(rects[:shown])]
+        boxes = [Box.from_rect(i, rect, linked=True) for i, rect in enumerate(rects[:shown])]
         caption = "Each rectangle is numbered like its region's card"
         if shown < len(rects):
             caption += f" (first {shown:,} of {len(rects):,} drawn)"
@@ -146,7 +152,8 @@ def _overlay(result: OCRResult, texts: Sequence[str | None], shown: int, limits:
             caption += f" (first {len(drawn):,} drawn)"
     else:
         boxes, caption = _detected_boxes(result, texts, limits.row_limit)
-    return overlay_html(sub.image, boxes, embed=limits.embed, caption=caption)
+    linked = [b.label for b in boxes if b.linked]
+    return overlay_html(sub.image, boxes, embed=limits.embed, caption=caption), linked
 
 
 def _detected_boxes(
@@ -170,13 +177,15 @@ def _detected_boxes(
     return [], "Source image"
 
 
-def _card(region: RegionResult, text: str | None, order: int | None, limits: Limits) -> str:
+def _card(
+    region: RegionResult, text: str | None, order: int | None, limits: Limits, attributes: str
+) -> str:
     size = plural(len(text), "character") if text is not None else human_size(len(region.data))
     order_note = f" · order {order}" if order is not None else ""
     if text is not None and text != region.text:
         order_note += " · <i>corrected</i>"
     return (
-        f"<li><p><b>{region.index}</b> {esc(region.type or '(no type)')}{order_note} · "
+        f"<li{attributes}><p><b>{region.index}</b> {esc(region.type or '(no type)')}{order_note} · "
         f"{size}</p>{render_region(region, text, limits)}</li>"
     )
 
@@ -252,7 +261,7 @@ def _result_html(
     # One line of text with separators, so that it still reads as such where the stylesheet
     # is stripped (an untrusted notebook: see style.py).
     parts = [
-        f'<div class="ocrnb">{css}<div class="oh" style="{HEADER}">',
+        f'<div class="oh" style="{HEADER}">',
         f'<span class="st k-{kind}" style="{CHIP.format(CHIP_COLOURS[kind])}">{esc(status)}</span>',
         f" · task <code>{esc(result.id or '(no id)')}</code>",
         f" · {esc(code)}",
@@ -266,10 +275,17 @@ def _result_html(
     parts.append(_messages(result))
     shown = len(regions) if display_limit is None else min(display_limit, len(regions))
     # The overlay first: the source image gets the embedding budget before the regions.
-    overlay = _overlay(result, texts, shown, limits)
+    overlay, linked = _overlay(result, texts, shown, limits)
     orders = _orders(result)
+    linked_set = set(linked)
     cards = "".join(
-        _card(r, texts[i], orders[i] if orders else None, limits)
+        _card(
+            r,
+            texts[i],
+            orders[i] if orders else None,
+            limits,
+            card_attributes(i) if i in linked_set else "",
+        )
         for i, r in enumerate(regions[:shown])
     )
     listing = f'<ol class="rg" style="{CARD_LIST}">{cards}</ol>' if cards else ""
@@ -291,7 +307,14 @@ def _result_html(
             f"<code>result.regions[{shown}:]</code>, <code>result.texts</code>.</p>"
         )
     parts.append("</div>")
-    return "".join(parts)
+    body = "".join(parts)
+    if not linked:
+        return f'<div class="ocrnb">{css}{body}'
+    # Scoped to this output alone: see linked.py.
+    scope = scope_class(body)
+    rules = linked_rules(scope, linked)
+    style = css.replace("</style>", rules + "</style>") if css else f"<style>{rules}</style>"
+    return f'<div class="ocrnb {scope}">{style}{body}'
 
 
 def render_result_text(

@@ -25,8 +25,12 @@ Only these constants and numbers computed here go into ``style`` attributes, nev
 
 from __future__ import annotations
 
+from .labels import LABEL_HEIGHT, LabelSpot
+
 __all__ = [
     "ACCENT",
+    "ACCENT_LINKED",
+    "BOX_BORDER",
     "CARD_LIST",
     "CHIP",
     "CHIP_COLOURS",
@@ -46,6 +50,8 @@ __all__ = [
 
 #: The accent colour of region numbers and rectangles (readable on light and dark themes).
 ACCENT = "#e4572e"
+#: The colour of a rectangle and a card highlighted together (``linked.py``).
+ACCENT_LINKED = "#1565c0"
 
 CSS = (
     "<style>"
@@ -105,13 +111,6 @@ OVERLAY_IMAGE = "display:block;width:100%;height:auto"
 #: A region's own image (ImagePng), never wider than the page.
 REGION_IMAGE = "max-width:100%;height:auto"
 
-# Overlay labels are about this tall and this wide per digit (12px bold), in screen pixels;
-# placement assumes the image is shown at most this wide (it shares the row with the cards).
-_LABEL_HEIGHT = 18
-_LABEL_DIGIT = 8
-_LABEL_PAD = 10
-_SHOWN_WIDTH = 480
-
 
 def pct(part: float, whole: float) -> str:
     """``part`` as a percentage of ``whole``: ``pct(1, 8) == '12.5%'`` (2 decimals at most)."""
@@ -119,9 +118,12 @@ def pct(part: float, whole: float) -> str:
     return f"{value}%"
 
 
-def image_frame_style(width: int) -> str:
-    """The box the overlay is drawn in: as wide as the image, never wider than the page."""
-    return f"position:relative;max-width:{width}px"
+def image_frame_style(width: int, margin: int = 0) -> str:
+    """The box the overlay is drawn in: as wide as the image, never wider than the page.
+
+    ``margin``: screen pixels kept free on its left for labels (see ``labels.py``).
+    """
+    return f"position:relative;max-width:{width}px" + (f";margin-left:{margin}px" if margin else "")
 
 
 def canvas_style(width: int, height: int) -> str:
@@ -129,31 +131,41 @@ def canvas_style(width: int, height: int) -> str:
     return f"padding-top:{pct(height, width)};background-color:#8883"
 
 
+#: A rectangle's border width in screen pixels (inside the rectangle: ``box-sizing``).
+BOX_BORDER = 2
+
+
 def box_style(x1: int, y1: int, x2: int, y2: int, width: int, height: int) -> str:
     """A region's rectangle over an image ``width`` x ``height``, in percentages of it."""
     return (
         f"position:absolute;left:{pct(x1, width)};top:{pct(y1, height)};"
         f"width:{pct(x2 - x1, width)};height:{pct(y2 - y1, height)};"
-        f"border:2px solid {ACCENT};box-sizing:border-box"
+        f"border:{BOX_BORDER}px solid {ACCENT};box-sizing:border-box"
     )
 
 
-def label_style(label: int, x1: int, y1: int, x2: int, y2: int, width: int) -> str:
-    """Where a rectangle's number goes, relative to the rectangle.
+_LABEL_LOOK = (
+    f"padding:0 4px;border-radius:8px;background-color:{ACCENT};color:#fff;"
+    f"font:bold 12px/{LABEL_HEIGHT}px sans-serif"
+)
 
-    Left of it where there is room, else in its top-right corner (line regions end in blank
-    space more often than they start in it), else just above it: never inside a neighbouring
-    rectangle when regions touch.
+
+def label_style(spot: LabelSpot, y1: int, height: int) -> str:
+    """A label's style at ``spot``, for a rectangle whose top is ``y1`` of ``height`` pixels.
+
+    Above, left or right: a child of its rectangle, offset from the rectangle's padding box
+    (``BOX_BORDER`` pixels inside its edges), with margins that put the label's edge exactly on
+    the rectangle's outer edge. In the margin: a child of the image's frame (whatever the
+    rectangle's size), its top level with the rectangle's, ``spot.offset`` pixels left of the
+    image. Exact at any displayed size of the image.
     """
-    scale = min(1.0, _SHOWN_WIDTH / max(width, 1))
-    label_width = _LABEL_DIGIT * len(str(label)) + _LABEL_PAD
-    if x1 * scale >= label_width + 2:
-        place = "right:100%;top:-2px;margin-right:2px"
-    elif (y2 - y1) * scale >= _LABEL_HEIGHT:
-        place = "right:0;top:0"
+    b = BOX_BORDER
+    if spot.side == "above":
+        place = f"left:-{b}px;bottom:100%;margin-bottom:{b}px"
+    elif spot.side == "left":
+        place = f"right:100%;top:-{b}px;margin-right:{b}px"
+    elif spot.side == "right":
+        place = f"left:100%;top:-{b}px;margin-left:{b}px"
     else:
-        place = "left:-2px;bottom:100%"
-    return (
-        f"position:absolute;{place};padding:0 .3em;border-radius:.7em;"
-        f"background-color:{ACCENT};color:#fff;font:bold 12px/1.4 sans-serif"
-    )
+        place = f"right:100%;top:{pct(y1, height)};margin-right:{spot.offset}px"
+    return f"position:absolute;{place};{_LABEL_LOOK}"

@@ -14,12 +14,14 @@ from ..notebook.badge import StatusBadge
 from ..notebook.messages import one_line
 from ..notebook.runner import FetchHandle, start_fetch
 from ..results.errors import InvalidTaskIdError, OCRError
+from ..results.models import OCRResult
 from ..store.backing import StoreBacking, active_store, service_base_url
+from ..store.corrections import save_corrections
 from ..wire.task_ids import parse_task_ids
+from .corrections import CorrectionEditor
 
 if TYPE_CHECKING:
     from ..results.collection import OCRResultCollection
-    from ..results.models import OCRResult
 
 __all__ = ["OCRFetchWidget"]
 
@@ -51,6 +53,9 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         fetch_button: Starts a fetch.
         cancel_button: Stops the running fetch.
         output: Where the rendered result (or the one-line error) goes.
+        editor_box: Holds a ``CorrectionEditor`` under a single fetched result: its texts
+            corrected in place and saved in the local store (``.result`` becomes the
+            corrected result).
     """
 
     def __init__(
@@ -83,6 +88,8 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         )
         self.badge_box = widgets.Box()
         self.output = widgets.Output()
+        self.editor_box = widgets.Box()
+        self._backing: StoreBacking | None = None
         self.fetch_button.on_click(lambda _b: self.fetch())
         self.cancel_button.on_click(lambda _b: self.cancel())
         super().__init__(
@@ -90,6 +97,7 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
                 widgets.HBox([self.ids, self.fetch_button, self.cancel_button]),
                 self.badge_box,
                 self.output,
+                self.editor_box,
             ]
         )
 
@@ -126,13 +134,14 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         self._generation += 1
         generation = self._generation
         self.output.clear_output()
+        self.editor_box.children = []
         self.error = None
         badge = StatusBadge(ids)
         self.badge_box.children = [badge]
         self.fetch_button.disabled = True
         self.cancel_button.disabled = False
         try:
-            backing = self._store_backing()
+            backing = self._backing = self._store_backing()
             store = backing.store
             handle = start_fetch(
                 ids,
@@ -202,8 +211,36 @@ class OCRFetchWidget(widgets.VBox):  # type: ignore[misc]
         result = handle.result()
         self.result = result
         self.output.append_display_data(result)
+        self._offer_corrections(result)
         for callback in list(self._callbacks):
             callback(result)
+
+    def _offer_corrections(self, result: OCRResult | OCRResultCollection) -> None:
+        backing = self._backing
+        if not isinstance(result, OCRResult) or backing is None:
+            return
+        if not (result.is_completed and result.id and result.ocr_texts_by_order()):
+            return
+
+        def save(current: OCRResult, changes: dict[int, str]) -> OCRResult:
+            if backing.store is None:
+                raise ValueError(
+                    "The local result store is off for this widget, so corrections cannot "
+                    "be kept; result.corrected({order: text}) corrects in memory."
+                )
+            return save_corrections(
+                current, changes, store=backing.store, base_url=backing.base_url
+            )
+
+        self.editor_box.children = [CorrectionEditor(result, save, self._show_corrected)]
+
+    def _show_corrected(self, result: OCRResult) -> None:
+        # The corrected result replaces the shown one; the store's notes above it stay.
+        self.result = result
+        self.output.outputs = tuple(
+            o for o in self.output.outputs if o.get("output_type") != "display_data"
+        )
+        self.output.append_display_data(result)
 
     def _store_backing(self) -> StoreBacking:
         """The local store behind this widget's fetches (see ``store/backing.py``).

@@ -11,7 +11,7 @@ import re
 
 from ocr_notebook import Rect, Submission
 from ocr_notebook.display.results import render_result_html
-from ocr_notebook.display.style import CSS, label_style
+from ocr_notebook.display.style import CSS
 from tests.support.render import PDF_BYTES, audit, make_result, png_bytes
 
 HOSTILE = [
@@ -86,13 +86,3 @@ def test_inline_styles_do_not_depend_on_wire_data() -> None:
         submission=_submission(4),
     )
     assert _styles(render_result_html(hostile)) == _styles(render_result_html(benign))
-
-
-def test_labels_go_left_inside_or_above_their_box() -> None:
-    # Left of the box where the image leaves room, else inside its top-right corner...
-    assert "right:100%" in label_style(3, 200, 10, 400, 60, width=500)
-    assert "right:0;top:0" in label_style(3, 5, 10, 400, 60, width=500)
-    # ...else above it (a thin box at the left edge); longer numbers need more room.
-    assert "bottom:100%" in label_style(3, 5, 10, 400, 14, width=500)
-    assert "right:100%" in label_style(7, 25, 0, 60, 40, width=500)
-    assert "right:100%" not in label_style(1234, 25, 0, 60, 40, width=500)

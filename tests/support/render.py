@@ -36,7 +36,8 @@ SAFE_DATA_MIMES = frozenset(
 # escapes, through which a wire string could have got in; nothing that leaves the output's box.
 _DECLARATION = re.compile(r"([a-z-]+):([-#.%/0-9a-z ]+)")
 _STYLE_PROPERTIES = frozenset(
-    {"margin", "margin-right", "padding", "padding-top", "border", "border-radius", "outline"}
+    {"margin", "margin-right", "margin-left", "margin-bottom", "padding", "padding-top", "border"}
+    | {"border-radius", "outline"}
     | {"color", "background-color", "font", "font-weight", "display", "list-style"}
     | {"flex", "flex-wrap", "gap", "align-items", "min-width", "max-width", "box-sizing"}
     | {"position", "left", "top", "right", "bottom", "width", "height"}
@@ -129,8 +130,11 @@ def assert_inert(parsed: Audit) -> None:
                 mime = value[5:].split(";", 1)[0].lower()
                 assert mime in SAFE_DATA_MIMES, f"data: URI of type {mime!r}"
             assert "javascript:" not in value.lower().replace(" ", ""), (name, value[:80])
-    # At most our own stylesheet, scoped under our root class.
-    assert len(parsed.styles) <= 1
+    # Our own stylesheet (plus, in a collection, one block of linking rules per result, each
+    # scoped to its result's class), scoped under our root class.
+    assert len(parsed.styles) <= 1 or all(
+        re.match(r"\.ocrnb-[0-9a-f]{8}\{", css) for css in parsed.styles[1:]
+    )
     for css in parsed.styles:
         selectors = [rule.split("{", 1)[0] for rule in css.split("}") if "{" in rule]
         for selector in selectors:

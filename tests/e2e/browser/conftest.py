@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from ._lab import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, LabServer, NotebookPage
+from ._notebook7 import notebook7_server, open_notebook7  # noqa: F401 (fixtures)
 
 _MISSING = (
     f"BROWSER TESTS NOT RUN: Chromium is missing at {CHROMIUM}. "

@@ -61,7 +61,7 @@ def test_quickstart_run_all(
     assert image.evaluate("img => img.complete && img.naturalWidth") > 0, "image not decoded"
     rects = overlay.locator(".bx")
     assert rects.count() == len(SAMPLE_REGIONS)
-    labels = overlay.locator(".bx > span").all_inner_texts()
+    labels = overlay.locator(".lb").all_inner_texts()
     # Each rectangle's number is the number on its region's card.
     card_numbers = area.locator(".ocrnb ol.rg > li > p:first-child > b").all_inner_texts()
     assert [t.strip() for t in labels] == [n.strip() for n in card_numbers]

@@ -192,7 +192,7 @@ def _check_readable(notebook: NotebookPage, saved_html: str) -> Locator:
         assert abs(box["width"] - (x2 - x1) * scale) <= 1.5, (i, box, picture)
         assert abs(box["height"] - (y2 - y1) * scale) <= 1.5, (i, box, picture)
         assert figure.locator(".bx").nth(i).is_visible()
-    labels = [t.strip() for t in figure.locator(".bx > span").all_inner_texts()]
+    labels = [t.strip() for t in figure.locator(".lb").all_inner_texts()]
     assert labels == ["0", "1", "2", "3"]
     assert "numbered like its region's card" in figure.locator("figcaption").inner_text()
 
