@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 from .client.clients import AsyncOCRClient, OCRClient
 from .client.polling import AsyncPoller, Poller, PollEvent, PollPolicy
+from .regions.template import RegionTemplate
 from .results.errors import (
     AuthenticationError,
     FetchCancelledError,
     HTTPStatusError,
+    ImageInputError,
     InsecureTransportError,
     InvalidTaskIdError,
     LoginLockoutError,
@@ -21,10 +23,12 @@ from .results.errors import (
     OCRError,
     PollingTimeoutError,
     RateLimitError,
+    RegionError,
     ResponseFormatError,
     TaskError,
     TaskFailedError,
     TaskNotFoundError,
+    TemplateFileError,
     TransportError,
     UnknownOperationError,
 )
@@ -46,6 +50,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from .notebook.magics import OCRMagics
     from .notebook.runner import FetchHandle
+    from .regions.scan import ScanImage
     from .results.collection import OCRResultCollection
     from .widgets.fetch import OCRFetchWidget
 
@@ -59,6 +64,7 @@ __all__ = [
     "FetchCancelledError",
     "FetchHandle",
     "HTTPStatusError",
+    "ImageInputError",
     "InsecureTransportError",
     "InvalidTaskIdError",
     "LoginLockoutError",
@@ -75,15 +81,19 @@ __all__ = [
     "PollingTimeoutError",
     "RateLimitError",
     "Rect",
+    "RegionError",
     "RegionResult",
+    "RegionTemplate",
     "ResponseFormatError",
     "ResponseStatusCode",
     "ResultStore",
+    "ScanImage",
     "Submission",
     "TaskError",
     "TaskFailedError",
     "TaskNotFoundError",
     "TaskStatus",
+    "TemplateFileError",
     "TransportError",
     "UnknownOperationError",
     "__version__",
@@ -101,6 +111,8 @@ _LAZY: dict[str, str] = {
     "OCRFetchWidget": ".widgets.fetch",
     "OCRMagics": ".notebook.magics",
     "OCRResultCollection": ".results.collection",
+    # Pillow is loaded only when a scan is opened.
+    "ScanImage": ".regions.scan",
 }
 
 

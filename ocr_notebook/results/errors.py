@@ -7,6 +7,9 @@
     ├── MissingCredentialsError     (also ValueError)  no client id/secret or token
     ├── InsecureTransportError      (also ValueError)  credentials over plain HTTP to a remote host
     ├── UnknownOperationError       (also ValueError)  an ``api`` name the v5 API does not have
+    ├── ImageInputError             (also ValueError)  not an image, truncated, bomb, no page
+    ├── RegionError                 (also ValueError)  a rectangle of zero area, outside, too many
+    ├── TemplateFileError           (also ValueError)  template file malformed or too new
     ├── TransportError                                 connect error, timeout, dropped connection
     ├── HTTPStatusError                                an unexpected HTTP status
     │   ├── AuthenticationError                        401/403, or the token endpoint said no
@@ -36,6 +39,7 @@ __all__ = [
     "AuthenticationError",
     "FetchCancelledError",
     "HTTPStatusError",
+    "ImageInputError",
     "InsecureTransportError",
     "InvalidTaskIdError",
     "LoginLockoutError",
@@ -43,10 +47,12 @@ __all__ = [
     "OCRError",
     "PollingTimeoutError",
     "RateLimitError",
+    "RegionError",
     "ResponseFormatError",
     "TaskError",
     "TaskFailedError",
     "TaskNotFoundError",
+    "TemplateFileError",
     "TransportError",
     "UnknownOperationError",
 ]
@@ -116,6 +122,18 @@ class InsecureTransportError(OCRError, ValueError):
 
 class UnknownOperationError(OCRError, ValueError):
     """An ``api`` name that is not a v5 operation with a GET by id; no request was sent."""
+
+
+class ImageInputError(OCRError, ValueError):
+    """An image cannot be used as given: not an image, truncated, too big, or no page chosen."""
+
+
+class RegionError(OCRError, ValueError):
+    """A rectangle cannot be submitted: zero area, outside the image, or too many of them."""
+
+
+class TemplateFileError(OCRError, ValueError):
+    """A region template file is malformed, has the wrong shape, or is from a newer version."""
 
 
 class TransportError(OCRError):
