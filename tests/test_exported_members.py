@@ -29,6 +29,7 @@ PUBLIC = [
     "OCRMagics",
     "OCRResult",
     "OCRResultCollection",
+    "OCRWorkbench",
     "PollEvent",
     "PollPolicy",
     "Poller",

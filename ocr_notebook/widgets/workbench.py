@@ -58,7 +58,7 @@ _ASSETS = resources.files(__package__)
 _NOT_SUBMITTED = "(submitting)"  # the badge's task id until the service gives one
 
 
-class WorkbenchCanvas(anywidget.AnyWidget):  # type: ignore[misc]
+class WorkbenchCanvas(anywidget.AnyWidget):
     """The drawing surface: the preview picture and the rectangles, in original pixels.
 
     Attributes:
@@ -148,7 +148,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         timeout: float | None = None,
         store: bool = True,
     ) -> None:
-        self.scan = image if isinstance(image, ScanImage) else _open_scan(image, page)
+        self.scan = image if isinstance(image, ScanImage) else ScanImage.open(image, page=page)
         preview = self.scan.preview()
         self._client = client
         self._timeout = timeout
@@ -228,10 +228,10 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
     def names(self, names: Sequence[str]) -> None:
         current = list(self.canvas.regions)
         if isinstance(names, str) or len(names) != len(current):
-            raise ValueError(
-                f"names needs one name per rectangle ({len(current)}), got {names!r}."
-            )
-        self.canvas.regions = [{**r, "name": str(n).strip()} for r, n in zip(current, names)]
+            raise ValueError(f"names needs one name per rectangle ({len(current)}), got {names!r}.")
+        self.canvas.regions = [
+            {**r, "name": str(n).strip()} for r, n in zip(current, names, strict=True)
+        ]
 
     @property
     def template(self) -> RegionTemplate:
@@ -330,7 +330,9 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             was sent.
         """
         if not self.canvas.regions:
-            self._say("Draw at least one rectangle (or click Detect) before Recognize; nothing was sent.")
+            self._say(
+                "Draw at least one rectangle (or click Detect) before Recognize; nothing was sent."
+            )
             return None
         if self.running:
             self._say("Detect or Recognize is already running; wait for it to end.")
@@ -353,7 +355,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
 
         async def run_async(client: AsyncOCRClient) -> OCRResult:
             try:
-                task_id = await client.submit_regions(data, template)
+                task_id = await client.submit_regions(data, template.rects)
             except BaseException as exc:
                 _settle(badge, exc)
                 raise
@@ -365,7 +367,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
 
         def run_sync(client: OCRClient) -> OCRResult:
             try:
-                task_id = client.submit_regions(data, template)
+                task_id = client.submit_regions(data, template.rects)
             except BaseException as exc:
                 _settle(badge, exc)
                 raise
@@ -567,15 +569,6 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         ]
         if texts != self.canvas.texts:
             self.canvas.texts = texts
-
-
-def _open_scan(image: Any, page: int | None) -> ScanImage:
-    try:
-        return ScanImage.open(image, page=page)
-    except (OCRError, ValueError) as exc:
-        if page == 0 and "page" in str(exc).lower():
-            return ScanImage.open(image)  # a single-page file: page 0 is the only page
-        raise
 
 
 def _settle(badge: StatusBadge, exc: BaseException) -> None:
