@@ -3,7 +3,7 @@
 // Rectangles live in ORIGINAL image pixels ({x1, y1, x2, y2, name}); the picture shown is a
 // downscaled preview, so every mouse position is mapped through the surface's on-screen box
 // and the original size (`image_size`). During a gesture the rectangles are kept here only;
-// the kernel hears about them once, when the gesture ends (mouseup, a key, a click), unless
+// the kernel hears about them once, when the gesture ends (pointer up, a key, a click), unless
 // `_sync_every_move` is set (the benchmark's naive comparison).
 
 const HANDLE_CORNERS = ["nw", "ne", "sw", "se"];
@@ -63,7 +63,13 @@ function render({ model, el: root }) {
   const empty = el("p", { class: "ocrwb-empty", text: "Drag on the image to draw a rectangle, or click Detect." });
   const note = el("p", { class: "ocrwb-note", "data-ocr-workbench": "note", role: "status" });
   const panel = el("div", { class: "ocrwb-panel" }, empty, list, note);
-  const frame = el("div", { class: "ocrwb" }, el("div", { class: "ocrwb-view" }, surface), panel);
+  const frame = el(
+    "div",
+    // Keys typed in the workbench are not notebook shortcuts (JupyterLab, Notebook 7).
+    { class: "ocrwb", "data-lm-suppress-shortcuts": "true" },
+    el("div", { class: "ocrwb-view" }, surface),
+    panel,
+  );
   root.append(frame);
 
   function originalSize() {
@@ -141,10 +147,17 @@ function render({ model, el: root }) {
       });
       name.value = r.name || "";
       name.addEventListener("focus", () => select(i));
-      name.addEventListener("change", () => {
-        regions[i].name = name.value.trim();
+      const rename = () => {
+        const value = name.value.trim();
+        if (value === (regions[i].name || "")) return;
+        regions[i].name = value;
         save();
         drawBoxes();
+      };
+      name.addEventListener("change", rename);
+      name.addEventListener("keydown", (event) => {
+        event.stopPropagation(); // typing a name is not a notebook shortcut
+        if (event.key === "Enter") rename();
       });
       const up = el("button", { class: "ocrwb-btn", type: "button", title: "Move up", "aria-label": "Move up", text: "\u2191" });
       const down = el("button", { class: "ocrwb-btn", type: "button", title: "Move down", "aria-label": "Move down", text: "\u2193" });
@@ -201,7 +214,7 @@ function render({ model, el: root }) {
     redraw();
   }
 
-  function onMouseDown(event) {
+  function onPointerDown(event) {
     if (event.button !== 0) return;
     event.preventDefault();
     surface.focus({ preventScroll: true });
@@ -219,8 +232,8 @@ function render({ model, el: root }) {
     } else {
       gesture = { kind: "draw", i: -1, start };
     }
-    window.addEventListener("mousemove", onMouseMove);
-    window.addEventListener("mouseup", onMouseUp);
+    window.addEventListener("pointermove", onPointerMove);
+    window.addEventListener("pointerup", onPointerUp);
   }
 
   function moved(event) {
@@ -267,7 +280,7 @@ function render({ model, el: root }) {
     return true;
   }
 
-  function onMouseMove(event) {
+  function onPointerMove(event) {
     if (!gesture) return;
     if (apply(event)) {
       drawBoxes();
@@ -275,9 +288,9 @@ function render({ model, el: root }) {
     }
   }
 
-  function onMouseUp(event) {
-    window.removeEventListener("mousemove", onMouseMove);
-    window.removeEventListener("mouseup", onMouseUp);
+  function onPointerUp(event) {
+    window.removeEventListener("pointermove", onPointerMove);
+    window.removeEventListener("pointerup", onPointerUp);
     if (!gesture) return;
     const g = gesture;
     apply(event);
@@ -312,7 +325,7 @@ function render({ model, el: root }) {
     if (selected >= 0 && !gesture) removeAt(selected);
   }
 
-  surface.addEventListener("mousedown", onMouseDown);
+  surface.addEventListener("pointerdown", onPointerDown);
   surface.addEventListener("keydown", onKeyDown);
 
   function onRegions() {
@@ -338,8 +351,8 @@ function render({ model, el: root }) {
   redraw();
 
   return () => {
-    window.removeEventListener("mousemove", onMouseMove);
-    window.removeEventListener("mouseup", onMouseUp);
+    window.removeEventListener("pointermove", onPointerMove);
+    window.removeEventListener("pointerup", onPointerUp);
     if (imageUrl) URL.revokeObjectURL(imageUrl);
   };
 }

@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -70,7 +71,7 @@ def markdown(source: str) -> nbformat.NotebookNode:
 
 @dataclass
 class LabServer:
-    """A JupyterLab server on 127.0.0.1 owned by the test session."""
+    """A JupyterLab (or Notebook 7) server on 127.0.0.1 owned by the test session."""
 
     url: str
     token: str
@@ -78,13 +79,23 @@ class LabServer:
     process: subprocess.Popen[bytes]
     log: Path
     _http: httpx.Client = field(repr=False)
+    #: ``"jupyterlab"`` or ``"notebook"`` (Notebook 7: the same server, another front end).
+    app: str = "jupyterlab"
+
+    @property
+    def notebook_url(self) -> str:
+        """Where a notebook opens: JupyterLab's single-document mode or Notebook 7's page."""
+        return "/notebooks/" if self.app == "notebook" else "/doc/tree/"
 
     @classmethod
-    def start(cls, base: Path) -> LabServer:
-        """Start a server whose HOME and Jupyter directories all live under ``base``."""
-        dirs = {name: base / name for name in ("home", "config", "data", "runtime", "ipython")}
-        for folder in dirs.values():
-            folder.mkdir(parents=True, exist_ok=True)
+    def start(cls, base: Path, app: str = "jupyterlab") -> LabServer:
+        """Start a server whose HOME and Jupyter directories all live under ``base``.
+
+        Args:
+            base: A temporary folder for the server's HOME, config, data and runtime.
+            app: ``"jupyterlab"``, or ``"notebook"`` for Notebook 7 (``jupyter notebook``).
+        """
+        env, dirs = _isolated_env(base)
         root = base / "root"
         root.mkdir(exist_ok=True)
         settings = dirs["config"] / "lab" / "user-settings"
@@ -92,27 +103,12 @@ class LabServer:
             target = settings / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(value), encoding="utf-8")
-
-        # The kernel inherits this environment: no credentials or Jupyter paths of the caller.
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("JUPYTER", "ASPOSE_OCR_", "IPYTHON", "JPY_"))
-        }
-        env.update(
-            HOME=str(dirs["home"]),
-            JUPYTER_CONFIG_DIR=str(dirs["config"]),
-            JUPYTER_DATA_DIR=str(dirs["data"]),
-            JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
-            IPYTHONDIR=str(dirs["ipython"]),
-            PYTHONUNBUFFERED="1",
-        )
         token = secrets.token_hex(24)
-        log = base / "jupyterlab.log"
+        log = base / f"{app}.log"
         cmd = [
             sys.executable,
             "-m",
-            "jupyterlab",
+            app,
             "--no-browser",
             "--ip=127.0.0.1",
             "--port=0",
@@ -138,7 +134,7 @@ class LabServer:
             http = httpx.Client(
                 base_url=url, headers={"Authorization": f"token {token}"}, timeout=30.0
             )
-            server = cls(url, token, root, process, log, http)
+            server = cls(url, token, root, process, log, http, app)
             server._wait_ready()
         except BaseException:
             _stop_process(process)
@@ -209,6 +205,98 @@ class LabServer:
         _stop_process(self.process)
 
 
+def _isolated_env(base: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """An environment whose HOME and Jupyter directories live under ``base``.
+
+    Servers' kernels inherit it: no credentials or Jupyter paths of the caller.
+    """
+    dirs = {name: base / name for name in ("home", "config", "data", "runtime", "ipython")}
+    for folder in dirs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("JUPYTER", "ASPOSE_OCR_", "IPYTHON", "JPY_"))
+    }
+    env.update(
+        HOME=str(dirs["home"]),
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+        PYTHONUNBUFFERED="1",
+    )
+    return env, dirs
+
+
+@dataclass
+class VoilaServer:
+    """Voila serving one notebook as an app, on 127.0.0.1 without a token, owned by a test."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @classmethod
+    def start(cls, base: Path, notebook: Path) -> VoilaServer:
+        """Serve ``notebook`` (copied under ``base``) with Voila; return once it listens."""
+        env, _dirs = _isolated_env(base)
+        root = base / "root"
+        root.mkdir(exist_ok=True)
+        target = root / notebook.name
+        target.write_bytes(notebook.read_bytes())
+        port = _free_port()
+        log = base / "voila.log"
+        cmd = [
+            sys.executable,
+            "-m",
+            "voila",
+            str(target),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0",
+        ]
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                cmd,
+                env=env,
+                cwd=root,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = cls(f"http://127.0.0.1:{port}", process, log)
+        try:
+            server._wait_listening(port)
+        except BaseException:
+            _stop_process(process)
+            raise
+        return server
+
+    def _wait_listening(self, port: int) -> None:
+        # Not an HTTP probe: any page request to a one-notebook Voila starts a kernel.
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Voila exited early:\n{_tail(self.log)}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"Voila did not listen on {port}:\n{_tail(self.log)}")
+
+    def stop(self) -> None:
+        """Stop Voila (and the kernels it started) by its own PID."""
+        _stop_process(self.process)
+
+
+def _free_port() -> int:
+    # Voila has no --port=0; a port the OS just handed out is free in practice.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _wait_for_port(runtime: Path, process: subprocess.Popen[bytes], log: Path) -> int:
     # With --port=0 the OS picks the port; the server writes it to jpserver-<pid>.json.
     info = runtime / f"jpserver-{process.pid}.json"
@@ -263,7 +351,9 @@ class NotebookPage:
         self.page.on("request", lambda request: self.requests.append(request.url))
         # /doc is JupyterLab's single-document mode: the same notebook panel and menus, without
         # the file browser, so screenshots show the notebook.
-        self.page.goto(f"{self.server.url}/doc/tree/{self.path}?token={self.server.token}&reset")
+        self.page.goto(
+            f"{self.server.url}{self.server.notebook_url}{self.path}?token={self.server.token}&reset"
+        )
         # Under load JupyterLab sometimes asks "Select Kernel" even though the session exists
         # (the notes saw it on a first page load): accept the preselected Python 3 whenever it
         # shows, and count the page ready only once it is connected to a kernel of this path.

@@ -1,0 +1,136 @@
+"""The region workbench with the real mouse, in JupyterLab and in Notebook 7.
+
+Rectangles are dragged around the sample's known lines (``SAMPLE_REGIONS``, mapped to the
+screen through the surface's bounding box), Recognize is clicked, and the right texts are read
+in the widget and in ``wb.result.texts`` (printed by a cell run again afterwards). The kernel
+counts the comm messages the drawing sent: one per gesture, not one per mouse move.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+import pytest
+from playwright.sync_api import expect
+
+from ._lab import LabServer, NotebookPage, code
+from ._ocr_page import SETUP, badge_pill
+from ._workbench import (
+    LINE_BOXES,
+    SURFACE,
+    TEXTS,
+    assert_close,
+    draw_lines,
+    read_printed,
+    to_screen,
+)
+
+pytestmark = pytest.mark.browser
+
+WORKBENCH = """\
+import time
+
+from ocr_notebook import OCRWorkbench
+from ocr_notebook.emulator.samples import sample_png
+
+wb = OCRWorkbench(sample_png())
+# Count every comm message the drawing surface sends to the kernel.
+received = []
+_handle = wb.canvas._handle_msg
+wb.canvas.comm.on_msg(lambda msg: (received.append(time.monotonic()), _handle(msg)))
+wb
+"""
+REGIONS = "print(([list(r.as_tuple()) for r in wb.regions], wb.names, len(received)))"
+RESULT = "print(list(wb.result.texts) if wb.result else None)"
+
+
+@pytest.fixture(params=["lab", "notebook7"])
+def front_end(
+    request: pytest.FixtureRequest,
+) -> tuple[str, LabServer, Callable[[str], NotebookPage]]:
+    """JupyterLab or Notebook 7: its name, server and notebook opener."""
+    if request.param == "lab":
+        return (
+            "lab",
+            request.getfixturevalue("lab_server"),
+            request.getfixturevalue("open_notebook"),
+        )
+    return (
+        "notebook7",
+        request.getfixturevalue("notebook7_server"),
+        request.getfixturevalue("open_notebook7"),
+    )
+
+
+def test_draw_recognize_and_edit_with_the_mouse(
+    front_end: tuple[str, LabServer, Callable[[str], NotebookPage]],
+) -> None:
+    name, server, open_notebook = front_end
+    path = server.write_notebook(
+        f"workbench-{name}.ipynb", [code(SETUP), code(WORKBENCH), code(REGIONS), code(RESULT)]
+    )
+    notebook = open_notebook(path)
+    notebook.run_all()
+    notebook.wait_all_executed(timeout=90)
+    area = notebook.output(1)
+    page = notebook.page
+    before = notebook.output(2).inner_text()
+    _, _, sent_before = ast.literal_eval(before.strip())  # what REGIONS printed
+
+    # Nothing drawn: Recognize says so in one line and sends nothing.
+    area.get_by_role("button", name="Recognize").click()
+    expect(area.locator('[data-ocr-workbench="note"]')).to_contain_text("nothing was sent")
+
+    surface = draw_lines(page, area)
+    regions, names, sent = read_printed(notebook, 2)  # type: ignore[misc]
+    assert_close(regions, LINE_BOXES)
+    assert names == ["", "", "", ""]
+    # Four drags of 10 mouse moves each: four messages, one per gesture.
+    assert sent - sent_before == len(LINE_BOXES), (sent, sent_before)
+
+    # Name the second rectangle; its label shows the name.
+    area.locator('[data-ocr-name="1"]').fill("invoice")
+    area.locator('[data-ocr-name="1"]').press("Enter")
+    expect(area.locator('[data-ocr-box="1"]')).to_contain_text("2 invoice")
+
+    area.get_by_role("button", name="Recognize").click()
+    expect(badge_pill(area)).to_have_text("Completed", timeout=60_000)
+    for index, text in enumerate(TEXTS):
+        expect(area.locator(f'[data-ocr-text="{index}"]')).to_have_text(text, timeout=30_000)
+    assert read_printed(notebook, 3) == list(TEXTS)
+    notebook.screenshot(f"workbench-{name}", notebook.cell(1))
+
+    # Select the last rectangle (a click inside it) and press Delete: three are left.
+    x1, y1, x2, y2 = LINE_BOXES[-1]
+    page.mouse.click(*to_screen(surface, (x1 + x2) / 2, (y1 + y2) / 2))
+    expect(area.locator('[data-ocr-box="3"]')).to_have_class("ocrwb-box ocrwb-selected")
+    page.keyboard.press("Delete")
+    expect(area.locator("[data-ocr-box]")).to_have_count(3)
+    regions, names, _ = read_printed(notebook, 2)  # type: ignore[misc]
+    assert_close(regions, LINE_BOXES[:3])
+    assert names == ["", "invoice", ""]
+    # The texts stay by their rectangles.
+    expect(area.locator('[data-ocr-text="1"]')).to_have_text(TEXTS[1])
+    assert notebook.errors() == []
+
+
+def test_detect_fills_in_rectangles(
+    lab_server: LabServer, open_notebook: Callable[[str], NotebookPage]
+) -> None:
+    path = lab_server.write_notebook(
+        "workbench-detect.ipynb", [code(SETUP), code(WORKBENCH), code(REGIONS)]
+    )
+    notebook = open_notebook(path)
+    notebook.run_all()
+    notebook.wait_all_executed(timeout=90)
+    area = notebook.output(1)
+    expect(area.locator(SURFACE)).to_be_visible(timeout=30_000)
+    expect(area.locator("[data-ocr-box]")).to_have_count(0)
+    area.get_by_role("button", name="Detect").click()
+    expect(area.locator('[data-ocr-box="0"]')).to_be_visible(timeout=60_000)
+    regions, _, _ = read_printed(notebook, 2)  # type: ignore[misc]
+    assert regions, "Detect gave no rectangles"
+    assert area.locator("[data-ocr-box]").count() == len(regions)
+    notebook.screenshot("workbench-detect", notebook.cell(1))
+    assert notebook.errors() == []
