@@ -53,6 +53,7 @@ _USER_SETTINGS: dict[str, dict[str, Any]] = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 _START_TIMEOUT = 90.0
+_NOTEBOOK7_SCHEMA_ERROR = "Cannot read properties of undefined (reading 'schema')"
 
 
 def code(source: str, *, raises: bool = False) -> nbformat.NotebookNode:
@@ -451,5 +452,13 @@ class NotebookPage:
         )
 
     def errors(self) -> list[str]:
-        """Console errors and uncaught page exceptions seen so far."""
-        return [m.text for m in self.console if m.type == "error"] + self.page_errors
+        """Console errors and uncaught page exceptions seen so far.
+
+        Notebook 7.6 itself throws one ``TypeError`` on every page load (its shortcuts
+        plugin reads the ``schema`` of a plugin the settings registry does not hold; seen
+        with a notebook of one ``print`` cell, no widget): that one is left out there.
+        """
+        errors = [m.text for m in self.console if m.type == "error"] + self.page_errors
+        if self.server.app == "notebook":
+            errors = [e for e in errors if e != _NOTEBOOK7_SCHEMA_ERROR]
+        return errors
