@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Union
 
 import httpx
 
+from ..regions.template import RegionTemplate, check_region_count
 from ..results.errors import (
     AuthenticationError,
     HTTPStatusError,
@@ -42,6 +43,7 @@ from .config import (
     resolve_api,
     resolve_config,
 )
+from .detection import DETECT_API, build_detect_body, parse_detected_regions
 from .polling import (
     DEFAULT_CONCURRENCY,
     AsyncPoller,
@@ -57,11 +59,14 @@ from .pool import ShardedAsyncTransport, ShardedTransport
 if TYPE_CHECKING:
     from PIL import Image as PILImage
 
+    from ..regions.scan import ScanImage
     from ..store.result_store import ResultStore
 
 __all__ = ["AsyncOCRClient", "ImageInput", "OCRClient", "RegionInput", "build_submit_body"]
 
-ImageInput = Union[str, "os.PathLike[str]", bytes, bytearray, memoryview, "PILImage.Image"]
+ImageInput = Union[
+    str, "os.PathLike[str]", bytes, bytearray, memoryview, "PILImage.Image", "ScanImage"
+]
 RegionInput = Sequence[int] | Rect
 OnStatus = Callable[[PollEvent], None]
 
@@ -161,6 +166,11 @@ def build_submit_body(
 
 
 def _read_image(image: ImageInput) -> bytes:
+    submission_bytes = getattr(image, "submission_bytes", None)
+    if callable(submission_bytes):
+        # A ScanImage: the upright chosen page, exactly the pixels its rectangles are on.
+        data: bytes = submission_bytes()
+        return data
     if isinstance(image, (bytes, bytearray, memoryview)):
         data = bytes(image)
     elif isinstance(image, (str, os.PathLike)):
@@ -174,7 +184,7 @@ def _read_image(image: ImageInput) -> bytes:
             ) from None
     elif type(image).__module__.startswith("PIL.") and hasattr(image, "save"):
         # A PIL image; Pillow itself is imported only by whoever made it.
-        picture = image
+        picture: Any = image
         if picture.mode not in ("1", "L", "LA", "I", "I;16", "P", "RGB", "RGBA"):
             picture = picture.convert("RGB")  # e.g. CMYK, which PNG cannot hold
         buffer = io.BytesIO()
@@ -187,6 +197,35 @@ def _read_image(image: ImageInput) -> bytes:
     if not data:
         raise ValueError("The image is empty (0 bytes); pass a PNG, JPEG, TIFF, BMP or GIF.")
     return data
+
+
+def _image_source(image: ImageInput) -> str | None:
+    if isinstance(image, (str, os.PathLike)):
+        return os.fspath(image)
+    source = getattr(image, "source", None)
+    return source if isinstance(source, str) else None
+
+
+def _image_size(image: ImageInput, data: bytes) -> tuple[int, int]:
+    """The upright size of the image submitted, reading only the file's header."""
+    size = getattr(image, "size", None)
+    if isinstance(size, tuple) and len(size) == 2:
+        # A ScanImage (already upright) or a PIL image (sent as its pixels are).
+        return (int(size[0]), int(size[1]))
+    # Imported here so that `import ocr_notebook` does not load Pillow.
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as picture:  # lazy: the header only
+            width, height = picture.size
+            orientation = picture.getexif().get(0x0112, 1)
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ValueError(
+            f"The image's size cannot be read ({type(exc).__name__}), so the template "
+            "cannot be scaled to it; pass a PNG, JPEG, TIFF or BMP, or a ScanImage."
+        ) from None
+    # EXIF orientations 5-8 turn the picture a quarter: the upright size is swapped.
+    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def _read_regions(regions: Iterable[RegionInput]) -> tuple[Rect, ...]:
@@ -202,6 +241,7 @@ def _read_regions(regions: Iterable[RegionInput]) -> tuple[Rect, ...]:
         rects.append(rect)
     if not rects:
         raise ValueError("No regions given; pass [(x1, y1, x2, y2), ...] or use submit_image.")
+    check_region_count(len(rects))
     return tuple(rects)
 
 
@@ -307,20 +347,26 @@ class _BaseClient:
     def _submit_regions_request(
         self,
         image: ImageInput,
-        regions: Iterable[RegionInput],
+        regions: Iterable[RegionInput] | RegionTemplate,
         *,
         language: str,
         result_type: str,
         orders: Sequence[int] | None,
         settings: Mapping[str, Any] | None,
     ) -> tuple[httpx.Request, Submission]:
-        rects = _read_regions(regions)
+        data = _read_image(image)
+        names: tuple[str, ...] = ()
+        if isinstance(regions, RegionTemplate):
+            template = regions.scaled_to(_image_size(image, data))
+            rects = template.rects
+            names = template.names if any(template.names) else ()
+        else:
+            rects = _read_regions(regions)
         order = tuple(int(o) for o in orders) if orders is not None else tuple(range(len(rects)))
         if len(order) != len(rects):
             raise ValueError(
                 f"orders has {len(order)} entries for {len(rects)} regions; give one each."
             )
-        data = _read_image(image)
         body = build_submit_body(
             "RecognizeRegions",
             data,
@@ -336,8 +382,20 @@ class _BaseClient:
             orders=order,
             api="RecognizeRegions",
             settings=body["settings"],
+            names=names,
+            source=_image_source(image),
         )
         return self._request("POST", "RecognizeRegions", accept="text/plain", body=body), submission
+
+    def _detect_request(
+        self, image: ImageInput, *, language: str, settings: Mapping[str, Any] | None
+    ) -> tuple[httpx.Request, Submission]:
+        data = _read_image(image)
+        body = build_detect_body(data, language=language, settings=settings)
+        submission = Submission(
+            image=data, api=DETECT_API, settings=body["settings"], source=_image_source(image)
+        )
+        return self._request("POST", DETECT_API, accept="text/plain", body=body), submission
 
     def _submit_image_request(
         self,
@@ -355,7 +413,9 @@ class _BaseClient:
         body = build_submit_body(
             name, data, language=language, result_type=result_type, settings=settings
         )
-        submission = Submission(image=data, api=name, settings=body.get("settings", {}))
+        submission = Submission(
+            image=data, api=name, settings=body.get("settings", {}), source=_image_source(image)
+        )
         return self._request("POST", name, accept="text/plain", body=body), submission
 
     # -- responses --------------------------------------------------------------------------
@@ -706,7 +766,7 @@ class OCRClient(_BaseClient):
     def submit_regions(
         self,
         image: ImageInput,
-        regions: Iterable[RegionInput],
+        regions: Iterable[RegionInput] | RegionTemplate,
         *,
         language: str = "English",
         result_type: str = "Text",
@@ -716,8 +776,11 @@ class OCRClient(_BaseClient):
         """``POST /v5.0/ocr/RecognizeRegions``: recognize rectangles of an image.
 
         Args:
-            image: A file path, bytes, or a PIL image (sent as PNG).
-            regions: Rectangles in pixel corners ``(x1, y1, x2, y2)`` or ``Rect``.
+            image: A file path, bytes, a PIL image (sent as PNG), or a ``ScanImage`` (its
+                upright chosen page).
+            regions: Rectangles in pixel corners ``(x1, y1, x2, y2)`` or ``Rect`` (at most
+                ``MAX_REGIONS``), or a ``RegionTemplate``, scaled to the image's size (read
+                from the file's header) and whose names the results keep.
             language: Recognition language (the API's ``Language`` names).
             result_type: ``Text``, ``Hocr``, ``Pdf``, ``TextAndHocr``, ...
             orders: The ``order`` of each region (default 0, 1, 2, ...).
@@ -754,6 +817,37 @@ class OCRClient(_BaseClient):
             image, api=api, language=language, result_type=result_type, settings=settings
         )
         return self._submitted_id(self._send(request), submission)
+
+    def detect_regions(
+        self,
+        image: ImageInput,
+        *,
+        timeout: float | None = None,
+        settings: Mapping[str, Any] | None = None,
+        language: str = "English",
+        on_status: OnStatus | None = None,
+    ) -> list[Rect]:
+        """Submit DetectRegions, wait, and return the text blocks the service found.
+
+        Args:
+            image: A file path, bytes, a PIL image, or a ``ScanImage``.
+            timeout: Overall seconds to keep polling (default ``poll_policy.timeout``).
+            settings: Further settings by wire name (``{"dsrMode": "DsrNoFilter"}``).
+            language: Recognition language.
+            on_status: Called with a :class:`PollEvent` after every poll response.
+
+        Returns:
+            The boxes in pixels of the upright image, in the order the service sent them.
+
+        Raises:
+            TaskFailedError: the task ended with status Error.
+            ResponseFormatError: the boxes are not ``[[x1, y1, x2, y2], ...]``.
+            OCRError: transport, HTTP status or polling errors, as :meth:`wait`.
+        """
+        request, submission = self._detect_request(image, language=language, settings=settings)
+        task_id = self._submitted_id(self._send(request), submission)
+        result = self.wait(task_id, DETECT_API, timeout=timeout, on_status=on_status)
+        return parse_detected_regions(result)
 
 
 class AsyncOCRClient(_BaseClient):
@@ -902,7 +996,7 @@ class AsyncOCRClient(_BaseClient):
     async def submit_regions(
         self,
         image: ImageInput,
-        regions: Iterable[RegionInput],
+        regions: Iterable[RegionInput] | RegionTemplate,
         *,
         language: str = "English",
         result_type: str = "Text",
@@ -934,3 +1028,18 @@ class AsyncOCRClient(_BaseClient):
             image, api=api, language=language, result_type=result_type, settings=settings
         )
         return self._submitted_id(await self._send(request), submission)
+
+    async def detect_regions(
+        self,
+        image: ImageInput,
+        *,
+        timeout: float | None = None,
+        settings: Mapping[str, Any] | None = None,
+        language: str = "English",
+        on_status: OnStatus | None = None,
+    ) -> list[Rect]:
+        """Submit DetectRegions, wait, parse the boxes (see :meth:`OCRClient.detect_regions`)."""
+        request, submission = self._detect_request(image, language=language, settings=settings)
+        task_id = self._submitted_id(await self._send(request), submission)
+        result = await self.wait(task_id, DETECT_API, timeout=timeout, on_status=on_status)
+        return parse_detected_regions(result)

@@ -387,7 +387,9 @@ def _orientation(picture: PILImage) -> int:
 
 def _make_preview(picture: PILImage, *, max_bytes: int, max_side: int) -> Preview:
     grey = picture.mode in ("1", "L", "LA", "I", "I;16", "F")
-    if grey:
+    if picture.mode in ("L", "RGB"):
+        base = picture  # no copy of a large scan: resizing makes a new image anyway
+    elif grey:
         base = picture.convert("L")
     elif picture.mode in ("RGBA", "LA", "PA") or (
         picture.mode == "P" and "transparency" in picture.info
@@ -417,10 +419,17 @@ def _downscale(picture: PILImage, max_side: int) -> PILImage:
     longest = max(picture.size)
     if longest <= max_side:
         return picture
+    # An integer box reduce does most of the work several times faster than a resampling
+    # filter over all 24 megapixels; a bilinear step then reaches the exact size.
+    factor = longest // max_side
+    if factor >= 2:
+        picture = picture.reduce(factor)
+        longest = max(picture.size)
+        if longest <= max_side:
+            return picture
     scale = max_side / longest
     size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
-    # reducing_gap: a fast integer reduce first, then a proper filter for the last step.
-    return picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    return picture.resize(size, Image.Resampling.BILINEAR)
 
 
 def _encode(picture: PILImage, fmt: str, *, quality: int = 85) -> bytes:

@@ -28,6 +28,8 @@ class OCRResultCollection(Sequence[OCRResult]):
     Args:
         outcomes: One ``OCRResult`` or ``OCRError`` per task.
         task_ids: The ids, parallel to ``outcomes`` (default: each result's own id).
+        sources: Where each task's image came from, parallel to ``outcomes`` (default:
+            each result's ``submission.source``); ``to_dataframe(wide=True)`` shows them.
 
     Example:
         >>> results = %ocr_fetch id1 id2 id3        # doctest: +SKIP
@@ -39,6 +41,7 @@ class OCRResultCollection(Sequence[OCRResult]):
         outcomes: Sequence[OCRResult | OCRError],
         *,
         task_ids: Sequence[str] | None = None,
+        sources: Sequence[str | None] | None = None,
     ) -> None:
         if task_ids is None:
             task_ids = [
@@ -51,6 +54,16 @@ class OCRResultCollection(Sequence[OCRResult]):
         self._task_ids: tuple[str, ...] = tuple(task_ids)
         self._outcomes: tuple[OCRResult | OCRError, ...] = tuple(outcomes)
         self._results = tuple(o for o in outcomes if isinstance(o, OCRResult))
+        if sources is not None and len(sources) != len(outcomes):
+            raise ValueError(f"{len(sources)} sources for {len(outcomes)} outcomes; pair them.")
+        self._sources: tuple[str | None, ...] = (
+            tuple(sources)
+            if sources is not None
+            else tuple(
+                o.submission.source if isinstance(o, OCRResult) and o.submission else None
+                for o in outcomes
+            )
+        )
 
     # -- what is in it ----------------------------------------------------------------
 
@@ -120,18 +133,53 @@ class OCRResultCollection(Sequence[OCRResult]):
         """All texts joined by newlines."""
         return "\n".join(self.texts)
 
-    def to_dataframe(self) -> pandas.DataFrame:
-        """One row per region of every result (the columns of ``OCRResult.to_dataframe``).
+    @property
+    def sources(self) -> list[str | None]:
+        """Where each task's image came from (a path or label), in order; None if unknown."""
+        return list(self._sources)
+
+    def to_dataframe(self, wide: bool = False) -> pandas.DataFrame:
+        """A table of every result.
+
+        Args:
+            wide: False (default): one row per region of every result (the columns of
+                ``OCRResult.to_dataframe``). True: one row per image, in order: a ``source``
+                column (the image's path or label), then one column per region name
+                (``region_<order>`` for an unnamed region) holding its text, then ``task_id``
+                and ``error`` (the one-line reason when the image failed, else empty).
 
         Raises:
             ImportError: pandas is not installed (``pip install pandas``).
         """
+        if wide:
+            return self._wide_dataframe()
         frames = [result.to_dataframe() for result in self._results]
         if not frames:  # an empty frame with the same columns
             return OCRResult(id=None, status=TaskStatus.COMPLETED).to_dataframe()
         import pandas as pd
 
         frame: pandas.DataFrame = pd.concat(frames, ignore_index=True)
+        return frame
+
+    def _wide_dataframe(self) -> pandas.DataFrame:
+        import pandas as pd
+
+        columns: list[str] = []
+        rows: list[dict[str, Any]] = []
+        for source, outcome in zip(self._sources, self._outcomes, strict=True):
+            tid = outcome.id if isinstance(outcome, OCRResult) else outcome.task_id
+            row: dict[str, Any] = {"source": source, "task_id": tid, "error": None}
+            if isinstance(outcome, OCRResult):
+                for name, text in zip(_region_columns(outcome), outcome.texts, strict=False):
+                    if name not in columns:
+                        columns.append(name)
+                    row[name] = text
+            else:
+                row["error"] = f"{_error_label(outcome)}: {outcome.message}"
+            rows.append(row)
+        frame: pandas.DataFrame = pd.DataFrame(
+            rows, columns=["source", *columns, "task_id", "error"]
+        )
         return frame
 
     def to_dict(self) -> dict[str, Any]:
@@ -195,6 +243,19 @@ class OCRResultCollection(Sequence[OCRResult]):
                 text_limit=DEFAULTS.text_limit,
             )
         return bundle
+
+
+def _region_columns(result: OCRResult) -> list[str]:
+    """Column names of a result's texts, in result order: region names or ``region_<order>``."""
+    submission = result.submission
+    count = len(result.texts)
+    if submission is None or len(submission.regions) != count:
+        return [f"region_{i}" for i in range(count)]
+    orders = submission.orders or tuple(range(count))
+    names = submission.names or ("",) * count
+    # The service returns regions sorted by order (stable); name them in that order.
+    ranked = sorted(range(count), key=lambda i: orders[i])
+    return [names[i] or f"region_{orders[i]}" for i in ranked]
 
 
 def _error_label(error: OCRError) -> str:

@@ -410,6 +410,11 @@ class OCRResult:
                 "api": sub.api,
                 "settings": dict(sub.settings),
             }
+            # Only when known, so payloads of unnamed submissions stay as they were.
+            if sub.names:
+                out["submission"]["names"] = list(sub.names)
+            if sub.source is not None:
+                out["submission"]["source"] = sub.source
         return out
 
     @classmethod
@@ -424,6 +429,9 @@ class OCRResult:
                 orders=tuple(int(o) for o in sub.get("orders", [])),
                 api=str(sub.get("api", "RecognizeRegions")),
                 settings=dict(sub.get("settings") or {}),
+                # Absent in payloads stored before names and sources were kept.
+                names=tuple(str(n) for n in sub.get("names") or ()),
+                source=str(sub["source"]) if sub.get("source") is not None else None,
             )
         wire = {k: v for k, v in data.items() if k not in ("api", "submission")}
         return cls.from_response(
