@@ -296,14 +296,14 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         if self.running:
             self._say("Detect or Recognize is already running; wait for it to end.")
             return None
-        data = self.scan.submission_bytes()
+        scan = self.scan
         self._say("Detecting text blocks…")
 
         async def run_async(client: AsyncOCRClient) -> list[Rect]:
-            return list(await client.detect_regions(data, timeout=self._timeout))
+            return list(await client.detect_regions(scan, timeout=self._timeout))
 
         def run_sync(client: OCRClient) -> list[Rect]:
-            return list(client.detect_regions(data, timeout=self._timeout))
+            return list(client.detect_regions(scan, timeout=self._timeout))
 
         def finished(found: list[Rect] | None, exc: BaseException | None) -> None:
             if exc is not None:
@@ -337,9 +337,9 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         if self.running:
             self._say("Detect or Recognize is already running; wait for it to end.")
             return None
+        scan = self.scan
         try:
             template = self.template
-            data = self.scan.submission_bytes()
         except (OCRError, ValueError) as exc:
             self._fail(exc, "fix the rectangles and click Recognize")
             return None
@@ -355,7 +355,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
 
         async def run_async(client: AsyncOCRClient) -> OCRResult:
             try:
-                task_id = await client.submit_regions(data, template.rects)
+                task_id = await client.submit_regions(scan, template)
             except BaseException as exc:
                 _settle(badge, exc)
                 raise
@@ -367,7 +367,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
 
         def run_sync(client: OCRClient) -> OCRResult:
             try:
-                task_id = client.submit_regions(data, template.rects)
+                task_id = client.submit_regions(scan, template)
             except BaseException as exc:
                 _settle(badge, exc)
                 raise

@@ -8,6 +8,7 @@ the surface's bounding box and ``W`` the original width.
 from __future__ import annotations
 
 import ast
+from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
@@ -54,7 +55,7 @@ def draw_lines(page: Page, area: Locator) -> Locator:
     return surface
 
 
-def read_printed(notebook: NotebookPage, index: int) -> object:
+def read_printed(notebook: NotebookPage, index: int) -> Any:
     """Run code cell ``index`` again (Ctrl+Enter) and parse the literal it prints."""
     cell = notebook.cell(index)
     before = cell.locator(".jp-InputPrompt").inner_text()

@@ -83,7 +83,7 @@ def test_draw_recognize_and_edit_with_the_mouse(
     expect(area.locator('[data-ocr-workbench="note"]')).to_contain_text("nothing was sent")
 
     surface = draw_lines(page, area)
-    regions, names, sent = read_printed(notebook, 2)  # type: ignore[misc]
+    regions, names, sent = read_printed(notebook, 2)
     assert_close(regions, LINE_BOXES)
     assert names == ["", "", "", ""]
     # Four drags of 10 mouse moves each: four messages, one per gesture.
@@ -107,7 +107,7 @@ def test_draw_recognize_and_edit_with_the_mouse(
     expect(area.locator('[data-ocr-box="3"]')).to_have_class("ocrwb-box ocrwb-selected")
     page.keyboard.press("Delete")
     expect(area.locator("[data-ocr-box]")).to_have_count(3)
-    regions, names, _ = read_printed(notebook, 2)  # type: ignore[misc]
+    regions, names, _ = read_printed(notebook, 2)
     assert_close(regions, LINE_BOXES[:3])
     assert names == ["", "invoice", ""]
     # The texts stay by their rectangles.
@@ -129,7 +129,7 @@ def test_detect_fills_in_rectangles(
     expect(area.locator("[data-ocr-box]")).to_have_count(0)
     area.get_by_role("button", name="Detect").click()
     expect(area.locator('[data-ocr-box="0"]')).to_be_visible(timeout=60_000)
-    regions, _, _ = read_printed(notebook, 2)  # type: ignore[misc]
+    regions, _, _ = read_printed(notebook, 2)
     assert regions, "Detect gave no rectangles"
     assert area.locator("[data-ocr-box]").count() == len(regions)
     notebook.screenshot("workbench-detect", notebook.cell(1))
