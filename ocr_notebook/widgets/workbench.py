@@ -344,22 +344,27 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             self._fail(exc, "fix the rectangles and click Recognize")
             return None
         snapshot = [r.as_tuple() for r in self.regions]
-        badge = StatusBadge([_NOT_SUBMITTED])
-        self.badge_box.children = [badge]
-        self._say("")
+        self._say(f"Submitting {_plural(len(snapshot))}…")
 
-        def show(new: StatusBadge) -> None:
-            nonlocal badge
-            badge = new
-            self.badge_box.children = [new]
+        def submitted(task_id: str) -> StatusBadge:
+            self._say("")
+            badge = StatusBadge([task_id])
+            self._show_badge(badge)
+            return badge
+
+        def not_submitted(exc: BaseException) -> None:
+            # The badge says what happened even when no task was created (network, 401).
+            badge = StatusBadge([_NOT_SUBMITTED])
+            self._show_badge(badge)
+            _settle(badge, exc)
 
         async def run_async(client: AsyncOCRClient) -> OCRResult:
             try:
                 task_id = await client.submit_regions(scan, template)
             except BaseException as exc:
-                _settle(badge, exc)
+                not_submitted(exc)
                 raise
-            show(StatusBadge([task_id]))
+            badge = submitted(task_id)
             outcomes = await fetch_async(
                 client, [task_id], api="RecognizeRegions", timeout=self._timeout, badge=badge
             )
@@ -369,9 +374,9 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             try:
                 task_id = client.submit_regions(scan, template)
             except BaseException as exc:
-                _settle(badge, exc)
+                not_submitted(exc)
                 raise
-            show(StatusBadge([task_id]))
+            badge = submitted(task_id)
             outcomes = fetch_blocking(
                 client, [task_id], api="RecognizeRegions", timeout=self._timeout, badge=badge
             )
@@ -427,6 +432,15 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         return children[0] if children else None
 
     # -- plumbing ---------------------------------------------------------------------------
+
+    def _show_badge(self, badge: StatusBadge) -> None:
+        old = self.badge
+        self.badge_box.children = [badge]
+        if old is not None:
+            # Closed, so a saved notebook keeps only the badge shown (nbclient saves every
+            # open widget's state).
+            for part in (old.html, old.bar, old):
+                part.close()
 
     def _launch(
         self,

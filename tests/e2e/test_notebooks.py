@@ -141,6 +141,26 @@ def test_widget_notebook() -> None:
     assert sorted(_badge_pills(nb)) == ["Cancelled", "Completed"]
 
 
+def test_workbench_notebook() -> None:
+    from ocr_notebook.emulator.samples.invoices import invoice_texts
+
+    nb = _execute("workbench.ipynb")
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    (view,) = [o for o in _outputs(nb, "from ocr_notebook import OCRWorkbench") if "data" in o]
+    assert view["data"]["text/plain"].startswith("OCRWorkbench(")
+    # The saved canvas shows each recognized text by its named rectangle.
+    (canvas,) = [m["state"] for m in _widget_states(nb).values() if "image_size" in m["state"]]
+    expected = invoice_texts(1)
+    assert [r["name"] for r in canvas["regions"]] == list(expected)
+    assert canvas["texts"] == list(expected.values())
+    assert _badge_pills(nb) == ["Completed", "Completed"]  # the workbench's, the batch's
+    # The template's batch: one row per scan, one column per region name.
+    table = _outputs(nb, "scans = ")[-1]["data"]["text/plain"]
+    for number in range(2, 8):
+        for text in invoice_texts(number).values():
+            assert text in table
+
+
 def test_real_service_notebook_without_credentials_is_a_clean_no_op() -> None:
     nb = _execute("real-service.ipynb")
     first = _outputs(nb, "import os")[0]["text"]
