@@ -26,31 +26,42 @@ LINE_BOXES: list[tuple[int, int, int, int]] = [
 TEXTS = SAMPLE_TEXTS
 
 
-def to_screen(surface: Locator, x: float, y: float) -> tuple[float, float]:
-    """Where the original pixel ``(x, y)`` of the sample is on screen."""
+def to_screen(
+    surface: Locator, x: float, y: float, size: tuple[int, int] = SAMPLE_SIZE
+) -> tuple[float, float]:
+    """Where the original pixel ``(x, y)`` of an image of ``size`` is on screen."""
     box = surface.bounding_box()
     assert box is not None, "the workbench surface is not visible"
-    width, height = SAMPLE_SIZE
+    width, height = size
     return box["x"] + x * box["width"] / width, box["y"] + y * box["height"] / height
 
 
 def drag(
-    page: Page, surface: Locator, start: tuple[float, float], end: tuple[float, float]
+    page: Page,
+    surface: Locator,
+    start: tuple[float, float],
+    end: tuple[float, float],
+    size: tuple[int, int] = SAMPLE_SIZE,
 ) -> None:
     """Press at ``start``, move in steps, release at ``end`` (original pixels)."""
-    page.mouse.move(*to_screen(surface, *start))
+    page.mouse.move(*to_screen(surface, *start, size))
     page.mouse.down()
-    page.mouse.move(*to_screen(surface, *end), steps=10)
+    page.mouse.move(*to_screen(surface, *end, size), steps=10)
     page.mouse.up()
 
 
-def draw_lines(page: Page, area: Locator) -> Locator:
-    """Draw a rectangle around each sample line; return the surface."""
+def draw_lines(
+    page: Page,
+    area: Locator,
+    boxes: list[tuple[int, int, int, int]] = LINE_BOXES,
+    size: tuple[int, int] = SAMPLE_SIZE,
+) -> Locator:
+    """Draw each of ``boxes`` (the sample's lines by default); return the surface."""
     surface = area.locator(SURFACE)
     expect(surface).to_be_visible(timeout=30_000)
     surface.scroll_into_view_if_needed()
-    for number, (x1, y1, x2, y2) in enumerate(LINE_BOXES):
-        drag(page, surface, (x1, y1), (x2, y2))
+    for number, (x1, y1, x2, y2) in enumerate(boxes):
+        drag(page, surface, (x1, y1), (x2, y2), size)
         expect(area.locator("[data-ocr-box]")).to_have_count(number + 1)
     return surface
 
