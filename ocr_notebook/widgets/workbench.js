@@ -8,6 +8,7 @@
 
 const HANDLE_CORNERS = ["nw", "ne", "sw", "se"];
 const CLICK_SLOP = 3; // screen pixels a press may wander and still be a click
+const MIN_SAVE_GAP_MS = 100; // at most 10 syncs to the kernel a second
 
 function clamp(v, lo, hi) {
   return Math.min(Math.max(v, lo), hi);
@@ -87,11 +88,30 @@ function render({ model, el: root }) {
     };
   }
 
-  function save() {
+  // One message per gesture, and never more than 10 a second however fast gestures come
+  // (a script, a trackpad): a save within 100 ms of the last one is deferred, and the
+  // deferred save sends the rectangles as they are by then.
+  let lastSave = -Infinity;
+  let pendingSave = null;
+
+  function flush() {
+    pendingSave = null;
+    lastSave = performance.now();
     model.set("regions", copyRegions(regions));
     model.save_changes();
     saves += 1;
     root.dataset.ocrSaves = String(saves);
+  }
+
+  function save() {
+    if (model.get("_sync_every_move")) {
+      flush(); // the benchmark's naive comparison: no pacing at all
+      return;
+    }
+    if (pendingSave !== null) return;
+    const wait = lastSave + MIN_SAVE_GAP_MS - performance.now();
+    if (wait <= 0) flush();
+    else pendingSave = setTimeout(flush, wait);
   }
 
   function loadImage() {
@@ -329,7 +349,8 @@ function render({ model, el: root }) {
   surface.addEventListener("keydown", onKeyDown);
 
   function onRegions() {
-    if (gesture) return; // the user's drag wins; its end sends the final state
+    // The user's drag (or a save not yet sent) wins: it sends the final state.
+    if (gesture || pendingSave !== null) return;
     regions = copyRegions(model.get("regions") || []);
     if (selected >= regions.length) selected = regions.length - 1;
     redraw();
@@ -351,6 +372,7 @@ function render({ model, el: root }) {
   redraw();
 
   return () => {
+    if (pendingSave !== null) flush(); // a view closing still delivers the last edit
     window.removeEventListener("pointermove", onPointerMove);
     window.removeEventListener("pointerup", onPointerUp);
     if (imageUrl) URL.revokeObjectURL(imageUrl);

@@ -86,8 +86,9 @@ def test_draw_recognize_and_edit_with_the_mouse(
     regions, names, sent = read_printed(notebook, 2)
     assert_close(regions, LINE_BOXES)
     assert names == ["", "", "", ""]
-    # Four drags of 10 mouse moves each: four messages, one per gesture.
-    assert sent - sent_before == len(LINE_BOXES), (sent, sent_before)
+    # Four drags of 10 mouse moves each: at most one message per gesture (fewer if two
+    # gestures end within 100 ms: the front end then sends them as one).
+    assert 1 <= sent - sent_before <= len(LINE_BOXES), (sent, sent_before)
 
     # Name the second rectangle; its label shows the name.
     area.locator('[data-ocr-name="1"]').fill("invoice")
