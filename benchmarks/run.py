@@ -47,6 +47,11 @@ class Settings:
     badge_latency: float
     server_repeats: int
     server_seconds: float
+    workbench_images: int = 1000
+    workbench_ocr_images: int = 300
+    workbench_sdk_images: int = 40
+    workbench_pages: int = 24
+    preview_repeats: int = 5
 
 
 FULL = Settings(
@@ -80,6 +85,11 @@ QUICK = Settings(
     badge_latency=1.0,
     server_repeats=1,
     server_seconds=0.5,
+    workbench_images=40,
+    workbench_ocr_images=16,
+    workbench_sdk_images=8,
+    workbench_pages=3,
+    preview_repeats=1,
 )
 
 NOTES = """\
@@ -174,6 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .load import run_load
     from .render import run_render
     from .server import run_server
+    from .workbench import run_workbench
 
     started = time.monotonic()
     loads = [_load_average()]
@@ -207,8 +218,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     step("emulator")
     server = run_server(settings.server_repeats, seconds=settings.server_seconds)
+    step("workbench and templates")
+    workbench = run_workbench(
+        preview_repeats=settings.preview_repeats,
+        count=settings.workbench_images,
+        ocr_count=settings.workbench_ocr_images,
+        sdk_count=settings.workbench_sdk_images,
+        pages=settings.workbench_pages,
+    )
     loads.append(_load_average())
-    rows = fetch + latency_table + render + load + badge + server
+    rows = fetch + latency_table + render + load + badge + server + workbench
     seconds = time.monotonic() - started
     text = render_results(rows, seconds=seconds, quick=args.quick, loads=" -> ".join(loads))
     args.out.write_text(text, encoding="utf-8")

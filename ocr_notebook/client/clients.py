@@ -44,6 +44,13 @@ from .config import (
     resolve_config,
 )
 from .detection import DETECT_API, build_detect_body, parse_detected_regions
+from .images import (
+    TIFF_MAGIC,
+    PreparedImage,
+    image_size,
+    image_source,
+    refuse_multipage_tiff,
+)
 from .polling import (
     DEFAULT_CONCURRENCY,
     AsyncPoller,
@@ -62,10 +69,25 @@ if TYPE_CHECKING:
     from ..regions.scan import ScanImage
     from ..store.result_store import ResultStore
 
-__all__ = ["AsyncOCRClient", "ImageInput", "OCRClient", "RegionInput", "build_submit_body"]
+__all__ = [
+    "AsyncOCRClient",
+    "ImageInput",
+    "OCRClient",
+    "PreparedImage",
+    "RegionInput",
+    "build_submit_body",
+]
+
 
 ImageInput = Union[
-    str, "os.PathLike[str]", bytes, bytearray, memoryview, "PILImage.Image", "ScanImage"
+    str,
+    "os.PathLike[str]",
+    bytes,
+    bytearray,
+    memoryview,
+    "PILImage.Image",
+    "ScanImage",
+    PreparedImage,
 ]
 RegionInput = Sequence[int] | Rect
 OnStatus = Callable[[PollEvent], None]
@@ -196,36 +218,9 @@ def _read_image(image: ImageInput) -> bytes:
         )
     if not data:
         raise ValueError("The image is empty (0 bytes); pass a PNG, JPEG, TIFF, BMP or GIF.")
+    if data[:4] in TIFF_MAGIC:
+        refuse_multipage_tiff(data)
     return data
-
-
-def _image_source(image: ImageInput) -> str | None:
-    if isinstance(image, (str, os.PathLike)):
-        return os.fspath(image)
-    source = getattr(image, "source", None)
-    return source if isinstance(source, str) else None
-
-
-def _image_size(image: ImageInput, data: bytes) -> tuple[int, int]:
-    """The upright size of the image submitted, reading only the file's header."""
-    size = getattr(image, "size", None)
-    if isinstance(size, tuple) and len(size) == 2:
-        # A ScanImage (already upright) or a PIL image (sent as its pixels are).
-        return (int(size[0]), int(size[1]))
-    # Imported here so that `import ocr_notebook` does not load Pillow.
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(data)) as picture:  # lazy: the header only
-            width, height = picture.size
-            orientation = picture.getexif().get(0x0112, 1)
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise ValueError(
-            f"The image's size cannot be read ({type(exc).__name__}), so the template "
-            "cannot be scaled to it; pass a PNG, JPEG, TIFF or BMP, or a ScanImage."
-        ) from None
-    # EXIF orientations 5-8 turn the picture a quarter: the upright size is swapped.
-    return (height, width) if orientation in (5, 6, 7, 8) else (width, height)
 
 
 def _read_regions(regions: Iterable[RegionInput]) -> tuple[Rect, ...]:
@@ -357,7 +352,7 @@ class _BaseClient:
         data = _read_image(image)
         names: tuple[str, ...] = ()
         if isinstance(regions, RegionTemplate):
-            template = regions.scaled_to(_image_size(image, data))
+            template = regions.scaled_to(image_size(image, data))
             rects = template.rects
             names = template.names if any(template.names) else ()
         else:
@@ -383,7 +378,7 @@ class _BaseClient:
             api="RecognizeRegions",
             settings=body["settings"],
             names=names,
-            source=_image_source(image),
+            source=image_source(image),
         )
         return self._request("POST", "RecognizeRegions", accept="text/plain", body=body), submission
 
@@ -393,7 +388,7 @@ class _BaseClient:
         data = _read_image(image)
         body = build_detect_body(data, language=language, settings=settings)
         submission = Submission(
-            image=data, api=DETECT_API, settings=body["settings"], source=_image_source(image)
+            image=data, api=DETECT_API, settings=body["settings"], source=image_source(image)
         )
         return self._request("POST", DETECT_API, accept="text/plain", body=body), submission
 
@@ -414,7 +409,7 @@ class _BaseClient:
             name, data, language=language, result_type=result_type, settings=settings
         )
         submission = Submission(
-            image=data, api=name, settings=body.get("settings", {}), source=_image_source(image)
+            image=data, api=name, settings=body.get("settings", {}), source=image_source(image)
         )
         return self._request("POST", name, accept="text/plain", body=body), submission
 

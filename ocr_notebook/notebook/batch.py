@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -167,15 +168,24 @@ def recognize_batch(
 
         return on_status
 
+    decoding = threading.Lock()
+    uploads = _UploadBudget()
+
     def one(item: BatchItem) -> Outcome:
         if stop.is_set():
             return FetchCancelledError("Batch cancelled before this image was submitted.")
         try:
-            scan = ScanImage.open(item.image, source=item.source)
-            task_id = sync_client.submit_regions(scan, template.scaled_to(scan.size))
+            # One image decoded at a time; its pixels are dropped before the upload starts.
+            with decoding:
+                scan = ScanImage.open(item.image, source=item.source)
+                ready = _Prepared(scan.submission_bytes(), scan.size, scan.source)
+                uploads.saw_image(scan.size[0] * scan.size[1] * len(scan.picture.getbands()))
+                del scan
+            with uploads.reserve(3 * len(ready.data), stop):
+                task_id = sync_client.submit_regions(ready, template.scaled_to(ready.size))
             # The LRU of submissions may evict this one while many tasks run: keep it here.
             submission = lookup_submission(sync_client.base_url, task_id)
-            del scan  # the decoded pixels are not needed while polling
+            del ready
             board_badge.board.observe(
                 PollEvent(item.key, TaskStatus.PENDING, 0, 0.0, None, next_delay=0.0)
             )
@@ -219,6 +229,53 @@ def recognize_batch(
         task_ids=[_task_id(o, item) for o, item in zip(outcomes, items, strict=True)],
         sources=[item.source for item in items],
     )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """An image ready to upload, without its decoded pixels (a ``PreparedImage``)."""
+
+    data: bytes
+    size: tuple[int, int]
+    source: str | None
+
+    def submission_bytes(self) -> bytes:
+        return self.data
+
+
+class _UploadBudget:
+    """Uploads in flight at once, by their bytes.
+
+    An upload holds about three copies of the file beside the bytes the result keeps (its
+    Base64, the JSON body, the encoded request). Their sum stays below the largest decoded
+    image seen, so with the one image being decoded the batch's working memory stays under
+    twice the largest image, whatever ``concurrency`` is; small files still upload many at
+    once. One upload may always start, however big.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._in_flight = 0
+        self._largest = 0
+
+    def saw_image(self, decoded_bytes: int) -> None:
+        with self._changed:
+            self._largest = max(self._largest, decoded_bytes)
+
+    @contextmanager
+    def reserve(self, cost: int, stop: threading.Event) -> Iterator[None]:
+        with self._changed:
+            while self._in_flight and self._in_flight + cost > self._largest:
+                if stop.is_set():
+                    raise FetchCancelledError("Batch cancelled before this image was submitted.")
+                self._changed.wait(_TICK)
+            self._in_flight += cost
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._in_flight -= cost
+                self._changed.notify_all()
 
 
 def _task_id(outcome: Outcome, item: BatchItem) -> str:

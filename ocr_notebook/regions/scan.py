@@ -149,6 +149,11 @@ class ScanImage:
                     f"{path!r} is a folder; pass one image file (a template's recognize() "
                     "takes folders)."
                 ) from None
+            except OSError as exc:  # permissions, a vanished network share, ...
+                raise ImageInputError(
+                    f"Image file {path!r} cannot be read ({type(exc).__name__}: "
+                    f"{exc.strerror or exc})."
+                ) from None
         else:
             raise ImageInputError(
                 f"image must be a file path, bytes or a PIL image, got {type(image).__name__}."
@@ -249,9 +254,9 @@ class ScanImage:
     def preview(self, *, max_bytes: int = 1_000_000, max_side: int = 2048) -> Preview:
         """A downscaled PNG or JPEG of the upright page, at most ``max_bytes`` (cached).
 
-        Images no larger than ``max_side`` keep their size; bilevel and grey scans are
-        tried as PNG first (sharp text, small), colour ones as JPEG; the quality and then
-        the size go down until the bytes fit.
+        Images no larger than ``max_side`` keep their size, and bilevel or grey ones are
+        tried as PNG first (sharp text); larger ones are downscaled and sent as JPEG, as
+        are colour ones; the quality and then the size go down until the bytes fit.
 
         Args:
             max_bytes: The most bytes the preview may have.
@@ -402,7 +407,9 @@ def _make_preview(picture: PILImage, *, max_bytes: int, max_side: int) -> Previe
     side = max_side
     while True:
         small = _downscale(base, side)
-        if grey or small.width * small.height <= 256 * 256:
+        # PNG keeps a clean page's text crisp, but encoding a grainy downscaled scan as PNG
+        # costs 100-400 ms for a large file: downscaled pictures go straight to JPEG.
+        if small is base and (grey or small.width * small.height <= 256 * 256):
             data = _encode(small, "PNG")
             if len(data) <= max_bytes:
                 return Preview(data, "image/png", small.width, small.height)
@@ -437,5 +444,6 @@ def _encode(picture: PILImage, fmt: str, *, quality: int = 85) -> bytes:
     if fmt == "JPEG":
         picture.save(buffer, format="JPEG", quality=quality, optimize=False)
     else:
-        picture.save(buffer, format="PNG", compress_level=6)
+        level = 6 if picture.width * picture.height <= 1_000_000 else 1  # speed on big pages
+        picture.save(buffer, format="PNG", compress_level=level)
     return buffer.getvalue()

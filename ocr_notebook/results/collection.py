@@ -138,7 +138,7 @@ class OCRResultCollection(Sequence[OCRResult]):
         """Where each task's image came from (a path or label), in order; None if unknown."""
         return list(self._sources)
 
-    def to_dataframe(self, wide: bool = False) -> pandas.DataFrame:
+    def to_dataframe(self, *, wide: bool = False) -> pandas.DataFrame:
         """A table of every result.
 
         Args:

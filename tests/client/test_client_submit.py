@@ -158,7 +158,9 @@ def test_submit_regions_on_the_wire(kind: str, tmp_path: Path) -> None:
         },
     ]
     recorded = submissions.lookup("https://ocr.example.test/", GUID.upper())
-    assert recorded == Submission(IMAGE, (Rect(1, 2, 30, 40), Rect(0, 50, 30, 90)), (5, 2))
+    assert recorded == Submission(
+        IMAGE, (Rect(1, 2, 30, 40), Rect(0, 50, 30, 90)), (5, 2), source=str(path)
+    )
 
 
 @pytest.mark.parametrize("answer", [GUID, f'"{GUID}"', f"{GUID}\r\n"])

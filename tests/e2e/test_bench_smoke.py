@@ -19,6 +19,7 @@ FIGURES = [
     "4. Load",
     "5. Badge traffic",
     "6. Emulator",
+    "7. Workbench and templates",
 ]
 
 

@@ -11,8 +11,13 @@ from PIL import Image, ImageDraw
 
 from ocr_notebook import ImageInputError, OCRClient, Rect, RegionError, ScanImage
 from ocr_notebook.emulator import Emulator
-from ocr_notebook.emulator.samples import SAMPLE_REGIONS, SAMPLE_SIZE, SAMPLE_TEXTS, sample_png
-from ocr_notebook.emulator.samples import render_sample
+from ocr_notebook.emulator.samples import (
+    SAMPLE_REGIONS,
+    SAMPLE_SIZE,
+    SAMPLE_TEXTS,
+    render_sample,
+    sample_png,
+)
 from tests.support.credentials import TEST_CLIENT_ID, TEST_CLIENT_SECRET
 
 ORIENTATION = 0x0112
@@ -58,6 +63,8 @@ def test_missing_and_empty_files(tmp_path: Path) -> None:
         ScanImage.open(tmp_path / "nope.png")
     with pytest.raises(ImageInputError, match="empty"):
         ScanImage.open(b"")
+    with pytest.raises(ImageInputError, match="is a folder"):
+        ScanImage.open(tmp_path)
 
 
 def test_decompression_bomb_says_pixels_limit_and_how_to_raise(
@@ -178,7 +185,7 @@ def test_clip_refuses_zero_area_and_outside_saying_which() -> None:
     with pytest.raises(RegionError, match="outside the 1000x320 image"):
         scan.clip((1000, 0, 1100, 50))
     with pytest.raises(RegionError, match="4 corner"):
-        scan.clip((1, 2, 3))  # type: ignore[arg-type]
+        scan.clip((1, 2, 3))
 
 
 def test_pil_input_and_source_label() -> None:
