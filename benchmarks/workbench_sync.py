@@ -1,4 +1,4 @@
-"""Figure 7, workbench sync: comm messages the drawing surface sends while rectangles are drawn.
+"""Figure 8, workbench sync: comm messages the drawing surface sends while rectangles are drawn.
 
 The workbench's real ES module and CSS (``ocr_notebook/widgets/workbench.js``) run in headless
 Chromium (Debian's, through Playwright, as the browser tests drive it) on a plain page, with
@@ -6,11 +6,12 @@ a stand-in for anywidget's ``model`` that stamps every ``model.save_changes()`` 
 anywidget each call is one comm message to the kernel. No Jupyter server is started, so the
 figure takes seconds. A scripted session with the real mouse (``page.mouse``) draws 50
 rectangles and drags each one (10 mouse moves a gesture, as fast as Playwright sends them),
-then presses Delete 50 times (gestures far faster than a hand), once with the workbench as shipped (sync when a gesture
-ends, at most one sync per 100 ms) and once with ``_sync_every_move`` (the naive
-alternative: a sync on every mouse move). The figure is the most ``save_changes`` calls in any
-1-second window; the browser test (``tests/e2e/browser/test_workbench.py``) counts the
-messages the kernel really receives for a slower session: one per gesture.
+then presses Delete 50 times (gestures far faster than a hand), once with the workbench as
+shipped (sync when a gesture ends, at most one sync per 100 ms) and once with
+``_sync_every_move`` (the naive alternative: a sync on every mouse move). The figure is the
+most ``save_changes`` calls in any 1-second window; the browser test
+(``tests/e2e/browser/test_workbench.py``) counts the messages the kernel really receives
+for a slower session: one per gesture.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .table import Row, fmt_spread, spread
 
 __all__ = ["run_workbench_sync"]
 
-FIGURE = "7. Workbench sync"
+FIGURE = "8. Workbench sync"
 TARGET = 10.0
 WIDGETS = Path(__file__).resolve().parents[1] / "ocr_notebook" / "widgets"
 CHROMIUM = Path(os.environ.get("OCR_NOTEBOOK_CHROMIUM", "/usr/bin/chromium"))
@@ -124,7 +125,7 @@ def _session(browser: object, *, naive: bool, rectangles: int) -> Session:
 
 
 def run_workbench_sync(repeats: int, rectangles: int = 50) -> list[Row]:
-    """Rows of figure 7 (or one row saying why it was skipped: no Chromium)."""
+    """Rows of figure 8 (or one row saying why it was skipped: no Chromium)."""
     case = (
         f"{rectangles} rectangles drawn, dragged ({MOVES} moves each) and deleted "
         f"({3 * rectangles} gestures)"
@@ -162,7 +163,7 @@ def run_workbench_sync(repeats: int, rectangles: int = 50) -> list[Row]:
             f"<= {TARGET:.0f} comm messages/s",
             peak.median <= TARGET,
             notes=(
-                "7. Counted as `model.save_changes()` calls in the front end (each is one comm "
+                "8. Counted as `model.save_changes()` calls in the front end (each is one comm "
                 "message to the kernel in anywidget), in headless Chromium on a plain page "
                 "with the workbench's own ES module and the real mouse; the JupyterLab "
                 "browser test counts the kernel's received messages: one per gesture.",
