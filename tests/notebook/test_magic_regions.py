@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+import ipywidgets
 import pytest
 from IPython.core.error import UsageError
 from PIL import Image
@@ -16,6 +18,12 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from IPython.core.interactiveshell import InteractiveShell
+
+
+@pytest.fixture(autouse=True)
+def _close_widgets() -> Iterator[None]:
+    yield
+    ipywidgets.Widget.close_all()  # not left to __del__ at interpreter exit (noisy there)
 
 
 def test_opens_a_workbench_and_binds_it(shell: InteractiveShell, tmp_path: Path) -> None:

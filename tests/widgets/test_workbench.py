@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+import ipywidgets
 import pytest
 from PIL import Image
 
@@ -35,8 +37,11 @@ BOXES = [box for box, _ in SAMPLE_REGIONS]
 
 
 @pytest.fixture
-def comms(monkeypatch: pytest.MonkeyPatch) -> CommRecorder:
-    return record_comms(monkeypatch)
+def comms(monkeypatch: pytest.MonkeyPatch) -> Iterator[CommRecorder]:
+    yield record_comms(monkeypatch)
+    # Closed here, not by the garbage collector at interpreter exit, where ipywidgets'
+    # __del__ finds its module half torn down and prints "Exception ignored" tracebacks.
+    ipywidgets.Widget.close_all()
 
 
 def _client(emu: Emulator, **kwargs: Any) -> AsyncOCRClient:
