@@ -52,6 +52,7 @@ class Settings:
     workbench_sdk_images: int = 40
     workbench_pages: int = 24
     preview_repeats: int = 5
+    analysis_repeats: int = 7
 
 
 FULL = Settings(
@@ -90,6 +91,7 @@ QUICK = Settings(
     workbench_sdk_images=8,
     workbench_pages=3,
     preview_repeats=1,
+    analysis_repeats=1,
 )
 
 NOTES = """\
@@ -179,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
 
+    from .analysis import run_analysis
     from .badge import run_badge
     from .fetch import run_fetch
     from .load import run_load
@@ -204,6 +207,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         badge = run_badge(
             settings.badge_tasks, settings.badge_repeats, latency=settings.badge_latency
         )
+        step("exploring: search and comparison")
+        analysis = run_analysis(settings.analysis_repeats)
         step("waiting for completion latency")
         latency_table = _finish_latency(latency)
     except BaseException:
@@ -230,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     step("workbench sync (headless Chromium)")
     sync = run_workbench_sync(1, rectangles=5 if args.quick else 50)
     loads.append(_load_average())
-    rows = fetch + latency_table + render + load + badge + server + workbench + sync
+    rows = fetch + latency_table + render + load + badge + server + analysis + workbench + sync
     seconds = time.monotonic() - started
     text = render_results(rows, seconds=seconds, quick=args.quick, loads=" -> ".join(loads))
     args.out.write_text(text, encoding="utf-8")

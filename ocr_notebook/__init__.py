@@ -42,12 +42,15 @@ from .results.models import (
     TaskStatus,
 )
 from .store.backing import clear_store
+from .store.corrections import save_corrections
 from .store.result_store import ResultStore
 from .wire.task_ids import is_valid_task_id, validate_task_id
 
 if TYPE_CHECKING:  # pragma: no cover
     from IPython.core.interactiveshell import InteractiveShell
 
+    from .analysis.compare import Comparison
+    from .analysis.search import SearchHits
     from .notebook.magics import OCRMagics
     from .notebook.runner import FetchHandle
     from .regions.scan import ScanImage
@@ -62,6 +65,7 @@ __all__ = [
     "AsyncOCRClient",
     "AsyncPoller",
     "AuthenticationError",
+    "Comparison",
     "FetchCancelledError",
     "FetchHandle",
     "HTTPStatusError",
@@ -90,6 +94,7 @@ __all__ = [
     "ResponseStatusCode",
     "ResultStore",
     "ScanImage",
+    "SearchHits",
     "Submission",
     "TaskError",
     "TaskFailedError",
@@ -102,13 +107,16 @@ __all__ = [
     "clear_store",
     "is_valid_task_id",
     "load_ipython_extension",
+    "save_corrections",
     "unload_ipython_extension",
     "validate_task_id",
 ]
 
 # Notebook-only names load lazily (PEP 562) so that `import ocr_notebook` in a plain
-# script does not pay for IPython or ipywidgets.
+# script does not pay for IPython or ipywidgets (nor the analysis for its libraries).
 _LAZY: dict[str, str] = {
+    "Comparison": ".analysis.compare",  # with SearchHits: rapidfuzz and regex load on use
+    "SearchHits": ".analysis.search",
     "FetchHandle": ".notebook.runner",
     "OCRFetchWidget": ".widgets.fetch",
     "OCRMagics": ".notebook.magics",

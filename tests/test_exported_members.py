@@ -15,6 +15,7 @@ PUBLIC = [
     "AsyncOCRClient",
     "AsyncPoller",
     "AuthenticationError",
+    "Comparison",
     "FetchCancelledError",
     "FetchHandle",
     "HTTPStatusError",
@@ -43,6 +44,7 @@ PUBLIC = [
     "ResponseStatusCode",
     "ResultStore",
     "ScanImage",
+    "SearchHits",
     "Submission",
     "TaskError",
     "TaskFailedError",
@@ -55,6 +57,7 @@ PUBLIC = [
     "clear_store",
     "is_valid_task_id",
     "load_ipython_extension",
+    "save_corrections",
     "unload_ipython_extension",
     "validate_task_id",
 ]
@@ -97,7 +100,8 @@ def test_public_classes_say_they_are_ours() -> None:
 def test_plain_import_loads_no_notebook_machinery() -> None:
     code = (
         "import sys, ocr_notebook; "
-        "print(sorted(m for m in ('IPython', 'ipywidgets', 'PIL', 'pandas') if m in sys.modules))"
+        "print(sorted(m for m in ('IPython', 'ipywidgets', 'PIL', 'pandas', 'regex', 'rapidfuzz') "
+        "if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -120,6 +120,17 @@ def _status_note(result: OCRResult) -> str | None:
     return None
 
 
+def _corrections_note(result: OCRResult) -> str | None:
+    if not result.corrections:
+        return None
+    shown = ", ".join(str(order) for order in list(result.corrections)[:10])
+    more = ", ..." if len(result.corrections) > 10 else ""
+    return (
+        f"{plural(len(result.corrections), 'region')} corrected (order {shown}{more}); "
+        "result.ocr_texts has the service's texts."
+    )
+
+
 def _orders(result: OCRResult) -> list[int] | None:
     """The submitted ``order`` of each result, when the submission says (result order)."""
     sub = result.submission
@@ -176,6 +187,8 @@ def _detected_boxes(
 def _card(region: RegionResult, text: str | None, order: int | None, limits: Limits) -> str:
     size = plural(len(text), "character") if text is not None else human_size(len(region.data))
     order_note = f" · order {order}" if order is not None else ""
+    if text is not None and text != region.text:
+        order_note += " · <i>corrected</i>"
     return (
         f"<li><p><b>{region.index}</b> {esc(region.type or '(no type)')}{order_note} · "
         f"{size}</p>{render_region(region, text, limits)}</li>"
@@ -245,7 +258,7 @@ def _result_html(
     limits = Limits(text_limit=text_limit, embed=EmbedBudget(embed_limit))
     regions = result.regions
     # Decode each region once: the header counts characters, the cards show them.
-    texts = [r.text for r in regions]
+    texts = result.region_texts()  # corrected where the user corrected them
     chars = sum(len(t) for t in texts if t is not None)
     status = result.status_raw or result.status.value
     code = result.response_status_code_raw or result.response_status_code.value
@@ -261,7 +274,7 @@ def _result_html(
         f" · {plural(chars, 'character')}",
         f' · <span class="m">{esc(result.api)}</span></div>',
     ]
-    for note in (*notes, _status_note(result)):
+    for note in (*notes, _status_note(result), _corrections_note(result)):
         if note:
             parts.append(f'<p class="ft" dir="auto">{esc(note)}</p>')
     parts.append(_messages(result))
@@ -320,8 +333,12 @@ def render_result_text(
         lines.append(note)
     regions = result.regions
     shown = len(regions) if display_limit is None else min(display_limit, len(regions))
+    texts = result.region_texts()
+    note = _corrections_note(result)
+    if note:
+        lines.append(note)
     for region in regions[:shown]:
-        text = region.text
+        text = texts[region.index]
         rtype = region.type or "(no type)"
         if text is None:
             lines.append(

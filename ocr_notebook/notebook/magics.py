@@ -223,8 +223,11 @@ class OCRMagics(Magics):
 
         return active_store(self.store)
 
-    def _store_backing(self, api: str) -> StoreBacking:
-        """The local store behind a fetch of ``api`` tasks (see ``_stored``)."""
+    def _store_backing(self, api: str, original: bool = False) -> StoreBacking:
+        """The local store behind a fetch of ``api`` tasks (see ``_stored``).
+
+        ``original``: show the service's texts, not the corrections stored for them.
+        """
         from ..store.backing import StoreBacking, service_base_url
 
         try:
@@ -232,7 +235,11 @@ class OCRMagics(Magics):
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         return StoreBacking(
-            self._result_store(), base_url=base_url, api=api, note=lambda n: print(n.line)
+            self._result_store(),
+            base_url=base_url,
+            api=api,
+            note=lambda n: print(n.line),
+            original=original,
         )
 
     def _through_store(
@@ -241,6 +248,7 @@ class OCRMagics(Magics):
         api: str,
         fetch: Callable[[list[str]], Sequence[OCRResult | OCRError]],
         refresh: bool,
+        original: bool = False,
     ) -> list[OCRResult | OCRError]:
         """Answer stored ids from the local store, fetch the rest (see ``_stored``).
 
@@ -248,7 +256,7 @@ class OCRMagics(Magics):
             UsageError: the fetch was interrupted, or failed as a whole: one line each.
         """
         try:
-            return self._store_backing(api).fetch(ids, fetch, refresh=refresh)
+            return self._store_backing(api, original).fetch(ids, fetch, refresh=refresh)
         except KeyboardInterrupt:
             raise UsageError(_interrupted(ids)) from None
         except OCRError as exc:
@@ -331,6 +339,11 @@ class OCRMagics(Magics):
         action="store_true",
         help="Ask the service even when the local result store already holds the result.",
     )
+    @argument(
+        "--original",
+        action="store_true",
+        help="Show the service's texts, not the corrections kept in the local result store.",
+    )
     @_line_magic
     def ocr_fetch(self, line: str) -> Any:
         """Fetch Aspose.OCR Cloud tasks with a live status badge; return their result.
@@ -368,6 +381,8 @@ class OCRMagics(Magics):
         task (NotExist: it keeps results 24 hours) the stored copy is shown, with a note.
         ``%ocr_store`` shows the store, ``%ocr_store clear`` empties it;
         ``%config OCRMagics.store = False`` or ``OCR_NOTEBOOK_STORE=0`` turns it off.
+        Corrections saved for a task (``save_corrections``, the fetch widget, the
+        workbench) are shown with a note; ``--original`` shows the service's texts.
 
         Examples::
 
@@ -384,11 +399,12 @@ class OCRMagics(Magics):
         timeout = self._timeout(args.timeout)
         if args.background and args.no_wait:
             raise UsageError("--background and --no-wait exclude each other; pick one.")
+        refresh, original = args.refresh, args.original
         if args.no_wait:
-            return self._bind(name, self._no_wait(ids, api, args.refresh))
+            return self._bind(name, self._no_wait(ids, api, refresh, original))
         if args.background:
-            return self._background(ids, api, timeout, name, args.refresh)
-        return self._bind(name, self._blocking(ids, api, timeout, args.refresh))
+            return self._background(ids, api, timeout, name, refresh, original)
+        return self._bind(name, self._blocking(ids, api, timeout, refresh, original))
 
     @magic_arguments()
     @argument("image", metavar="IMAGE", help="An image file (PNG, JPEG, TIFF, BMP, ...).")
@@ -478,7 +494,12 @@ class OCRMagics(Magics):
     # -- the three ways to fetch --------------------------------------------------------
 
     def _blocking(
-        self, ids: list[str], api: str, timeout: float, refresh: bool = False
+        self,
+        ids: list[str],
+        api: str,
+        timeout: float,
+        refresh: bool = False,
+        original: bool = False,
     ) -> OCRResult | OCRResultCollection:
         from .badge import make_badge
         from .runner import fetch_blocking, finish
@@ -498,7 +519,7 @@ class OCRMagics(Magics):
                     on_event=self.on_event,
                 )
 
-        outcomes = self._through_store(ids, api, fetch, refresh)
+        outcomes = self._through_store(ids, api, fetch, refresh, original)
         try:
             fetched = finish(ids, outcomes)
         except OCRError as exc:
@@ -525,7 +546,7 @@ class OCRMagics(Magics):
         return fetched
 
     def _no_wait(
-        self, ids: list[str], api: str, refresh: bool = False
+        self, ids: list[str], api: str, refresh: bool = False, original: bool = False
     ) -> OCRResult | OCRResultCollection:
         from ..results.collection import OCRResultCollection
 
@@ -533,7 +554,7 @@ class OCRMagics(Magics):
             with self.make_client() as client:
                 return [client.get_result(tid, api=api) for tid in missing]
 
-        outcomes = self._through_store(ids, api, fetch, refresh)
+        outcomes = self._through_store(ids, api, fetch, refresh, original)
         if len(ids) == 1:
             result = outcomes[0]
             assert not isinstance(result, OCRError)
@@ -541,12 +562,18 @@ class OCRMagics(Magics):
         return OCRResultCollection(outcomes, task_ids=ids)
 
     def _background(
-        self, ids: list[str], api: str, timeout: float, name: str | None, refresh: bool = False
+        self,
+        ids: list[str],
+        api: str,
+        timeout: float,
+        name: str | None,
+        refresh: bool = False,
+        original: bool = False,
     ) -> FetchHandle:
         from .badge import make_badge
         from .runner import start_fetch
 
-        backing = self._store_backing(api)
+        backing = self._store_backing(api, original)
         known = backing.answered(ids, refresh=refresh)
         if len(known) < len(ids):
             # Resolve credentials now (the prompt needs the cell still running).

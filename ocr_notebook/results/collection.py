@@ -5,8 +5,9 @@ No IPython here: the rich display goes through the pure renderer.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .errors import OCRError
@@ -14,6 +15,9 @@ from .models import OCRResult, RegionResult, TaskStatus
 
 if TYPE_CHECKING:
     import pandas
+
+    from ..analysis.compare import Comparison, Reference
+    from ..analysis.search import SearchHits
 
 __all__ = ["OCRResultCollection"]
 
@@ -181,6 +185,69 @@ class OCRResultCollection(Sequence[OCRResult]):
             rows, columns=["source", *columns, "task_id", "error"]
         )
         return frame
+
+    def search(
+        self, pattern: str, *, regex: bool = False, case: bool = False, fuzzy: float | None = None
+    ) -> SearchHits:
+        """Every occurrence of ``pattern`` in every result's texts (see ``OCRResult.search``).
+
+        Raises:
+            ValueError: An empty or invalid pattern, a regex that ran too long, ``regex``
+                with ``fuzzy``, or a threshold outside 0-100.
+        """
+        # Imported here so that `import ocr_notebook` does not load regex and rapidfuzz.
+        from ..analysis.search import search_texts
+
+        items = [(r.id, o, t) for r in self._results for o, t in r.texts_by_order().items()]
+        return search_texts(items, pattern, regex=regex, case=case, fuzzy=fuzzy)
+
+    def compare(self, references: OCRResultCollection | Mapping[str, Reference]) -> Comparison:
+        """CER and WER of every result against its reference, per task and overall.
+
+        Args:
+            references: Another collection (tasks paired by task id, or by
+                ``submission.source`` when every result has one, as template batches do),
+                or a mapping from task id or source to what ``OCRResult.compare`` takes.
+                Tasks without a reference, or whose reference does not fit, are left out
+                and named in ``notes``.
+
+        Raises:
+            ValueError: No task could be compared.
+        """
+        from ..analysis.compare import compare_results
+
+        return compare_results(self._results, references)
+
+    def export_rows(self) -> list[dict[str, Any]]:
+        """One row per region of every result (the columns of ``to_csv``)."""
+        from ..analysis.export import region_rows
+
+        return [row for result in self._results for row in region_rows(result)]
+
+    def to_parquet(self, path: str | os.PathLike[str]) -> str:
+        """Write one row per region to a Parquet file; returns the path.
+
+        Columns: task_id, order, name, type, x1, y1, x2, y2 (the region's rectangle, where
+        known), text (corrected), ocr_text (the service's), corrected.
+
+        Raises:
+            ImportError: pyarrow is missing: pip install 'ocr_notebook[parquet]'.
+        """
+        from ..analysis.export import write_parquet
+
+        return write_parquet(self.export_rows(), path)
+
+    def to_csv(self, path: str | os.PathLike[str]) -> str:
+        """Write one row per region to a CSV file (UTF-8, header row); returns the path."""
+        from ..analysis.export import write_csv
+
+        return write_csv(self.export_rows(), path)
+
+    def to_jsonl(self, path: str | os.PathLike[str]) -> str:
+        """Write one JSON object per region, one per line (UTF-8); returns the path."""
+        from ..analysis.export import write_jsonl
+
+        return write_jsonl(self.export_rows(), path)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: each task id mapped to its result's ``to_dict()`` or its error line."""

@@ -15,10 +15,14 @@ from collections.abc import Container, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from ..analysis.corrections import Corrections, apply_corrections, merge_corrections
 from .errors import ResponseFormatError
 
 if TYPE_CHECKING:
     import pandas
+
+    from ..analysis.compare import Comparison, Reference
+    from ..analysis.search import SearchHits
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -244,6 +248,8 @@ class OCRResult:
         raw: The response JSON as received (excluded from equality).
         api: The operation the result was fetched from.
         submission: What this package submitted for the task, when it did.
+        corrections: ``{region order: corrected text}`` (see :meth:`corrected`); empty
+            when none. ``regions`` always hold the service's data.
     """
 
     id: str | None
@@ -255,6 +261,11 @@ class OCRResult:
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     api: str = "RecognizeRegions"
     submission: Submission | None = field(default=None, compare=False, repr=False)
+    corrections: Mapping[int, str] = field(default_factory=Corrections, hash=False, repr=False)
+
+    def __post_init__(self) -> None:
+        # Read-only, so a result's corrections change only through `corrected`.
+        object.__setattr__(self, "corrections", Corrections(self.corrections))
 
     # -- parsing --------------------------------------------------------------------------
 
@@ -324,8 +335,96 @@ class OCRResult:
 
     @property
     def texts(self) -> list[str]:
-        """The text of every text-like region, in region order."""
+        """The text of every text-like region, in region order (corrected, see ``corrected``)."""
+        return [t for t in self.region_texts() if t is not None]
+
+    @property
+    def ocr_texts(self) -> list[str]:
+        """The service's text of every text-like region, in region order, corrected or not."""
         return [r.text for r in self.regions if r.text is not None]
+
+    def region_texts(self) -> list[str | None]:
+        """Each region's text, parallel to ``regions`` (None for binary data), corrected."""
+        texts = [r.text for r in self.regions]
+        if not self.corrections:
+            return texts
+        orders = _orders_in_result_order(self.submission, len(self.regions))
+        return apply_corrections(zip(orders, texts, strict=True), self.corrections)
+
+    def corrected(self, corrections: Mapping[int, str]) -> OCRResult:
+        """A copy whose ``texts`` carry ``corrections`` on top of any it already has.
+
+        Args:
+            corrections: ``{region order: text}`` (the ``order`` column of
+                ``to_dataframe()``). A region corrected back to the service's text is no
+                longer corrected. ``ocr_texts`` and ``regions`` keep the service's data.
+
+        Raises:
+            TypeError: A key is not an int or a text not a str.
+            ValueError: A key is not the order of a text region.
+        """
+        merged = merge_corrections(self.corrections, corrections, self.ocr_texts_by_order())
+        return replace(self, corrections=merged)
+
+    def texts_by_order(self) -> dict[int, str]:
+        """The (corrected) text of each text-like region, by the region's ``order``."""
+        orders = _orders_in_result_order(self.submission, len(self.regions))
+        return {o: t for o, t in zip(orders, self.region_texts(), strict=True) if t is not None}
+
+    def search(
+        self, pattern: str, *, regex: bool = False, case: bool = False, fuzzy: float | None = None
+    ) -> SearchHits:
+        """Every occurrence of ``pattern`` in the (corrected) texts, each in its context.
+
+        Args:
+            pattern: A literal, or a regular expression with ``regex=True``.
+            regex: Python regular-expression syntax, stopped after 2 s if it backtracks
+                catastrophically.
+            case: Match case exactly (default: ignore case).
+            fuzzy: A similarity threshold 0-100: find approximate occurrences (rapidfuzz).
+
+        Raises:
+            ValueError: An empty or invalid pattern, a regex that ran too long, ``regex``
+                with ``fuzzy``, or a threshold outside 0-100.
+        """
+        # Imported here so that `import ocr_notebook` does not load regex and rapidfuzz.
+        from ..analysis.search import search_texts
+
+        items = [(self.id, o, t) for o, t in self.texts_by_order().items()]
+        return search_texts(items, pattern, regex=regex, case=case, fuzzy=fuzzy)
+
+    def compare(self, reference: Reference) -> Comparison:
+        """Character and word error rates of the (corrected) texts against ``reference``.
+
+        Args:
+            reference: A list of strings (one per text region, in order), a mapping from
+                region order or region name (``submission.names``) to text, or another
+                ``OCRResult`` (its texts).
+
+        Raises:
+            ValueError: The reference is empty, names an unknown region, or a list of
+                another length than the regions.
+        """
+        # Imported here so that `import ocr_notebook` does not load rapidfuzz.
+        from ..analysis.compare import compare_texts, reference_by_order
+
+        names = _names_by_order(self.submission, len(self.regions))
+        expected = reference_by_order(reference, self.texts_by_order(), names)
+        return compare_texts(self.texts_by_order(), expected, task_id=self.id)
+
+    def to_markdown(self) -> str:
+        """A Markdown table of the regions: order, name (if any), text, corrected.
+
+        Pipes, backslashes and line breaks in texts are escaped, so every region stays one row.
+        """
+        from ..analysis.export import markdown_table, region_rows
+
+        return markdown_table(region_rows(self))
+
+    def ocr_texts_by_order(self) -> dict[int, str]:
+        """The service's text of each text-like region, by the region's ``order``."""
+        orders = _orders_in_result_order(self.submission, len(self.regions))
+        return {o: r.text for o, r in zip(orders, self.regions, strict=True) if r.text is not None}
 
     @property
     def text(self) -> str:
@@ -347,7 +446,10 @@ class OCRResult:
         return self.regions[index]
 
     def to_dataframe(self) -> pandas.DataFrame:
-        """One row per region: task id, region index, order, type, text, characters.
+        """One row per region: task id, region, order, type, text, characters, ocr_text, corrected.
+
+        ``text`` is the corrected text where the region was corrected, ``ocr_text`` the
+        service's, ``corrected`` says which.
 
         Raises:
             ImportError: pandas is not installed (``pip install pandas``).
@@ -361,14 +463,17 @@ class OCRResult:
 
     def _rows(self) -> list[dict[str, Any]]:
         orders = _orders_in_result_order(self.submission, len(self.regions))
+        texts = self.region_texts()
         return [
             {
                 "task_id": self.id,
                 "region": r.index,
                 "order": orders[r.index],
                 "type": r.type,
-                "text": r.text,
-                "characters": len(r.text) if r.text is not None else 0,
+                "text": texts[r.index],
+                "characters": len(texts[r.index] or ""),
+                "ocr_text": r.text,
+                "corrected": orders[r.index] in self.corrections,
             }
             for r in self.regions
         ]
@@ -401,6 +506,8 @@ class OCRResult:
             ),
             "api": self.api,
         }
+        if self.corrections:
+            out["corrections"] = {str(k): v for k, v in self.corrections.items()}
         if self.submission is not None:
             sub = self.submission
             out["submission"] = {
@@ -433,10 +540,14 @@ class OCRResult:
                 names=tuple(str(n) for n in sub.get("names") or ()),
                 source=str(sub["source"]) if sub.get("source") is not None else None,
             )
-        wire = {k: v for k, v in data.items() if k not in ("api", "submission")}
-        return cls.from_response(
+        wire = {k: v for k, v in data.items() if k not in ("api", "submission", "corrections")}
+        result = cls.from_response(
             wire, api=str(data.get("api", "RecognizeRegions")), submission=submission
         )
+        corrections = data.get("corrections")
+        if isinstance(corrections, Mapping) and corrections:
+            result = result.corrected({int(k): v for k, v in corrections.items()})
+        return result
 
     def with_submission(self, submission: Submission | None) -> OCRResult:
         """A copy that knows what was submitted for the task."""
@@ -444,9 +555,10 @@ class OCRResult:
 
     def __repr__(self) -> str:
         chars = sum(len(t) for t in self.texts)
+        corrected = f" corrected={len(self.corrections)}" if self.corrections else ""
         return (
             f"<OCRResult id={self.id} {self.status_raw or self.status.value} "
-            f"regions={len(self.regions)} chars={chars}>"
+            f"regions={len(self.regions)} chars={chars}{corrected}>"
         )
 
     def _repr_mimebundle_(
@@ -466,7 +578,24 @@ class OCRResult:
         return mimebundle(self, include=include, exclude=exclude)
 
 
-_DATAFRAME_COLUMNS = ("task_id", "region", "order", "type", "text", "characters")
+_DATAFRAME_COLUMNS = (
+    "task_id",
+    "region",
+    "order",
+    "type",
+    "text",
+    "characters",
+    "ocr_text",
+    "corrected",
+)
+
+
+def _names_by_order(submission: Submission | None, count: int) -> dict[str, int]:
+    """Each named region's ``order``, by name (empty when the submission names none)."""
+    if submission is None or not submission.names or len(submission.regions) != count:
+        return {}
+    orders = submission.orders or tuple(range(count))
+    return {name: order for name, order in zip(submission.names, orders, strict=False) if name}
 
 
 def _orders_in_result_order(submission: Submission | None, count: int) -> list[int]:

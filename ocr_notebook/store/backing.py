@@ -15,11 +15,12 @@ import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, cast, overload
 
 from ..client.config import DEFAULT_BASE_URL, ENV_BASE_URL, normalize_base_url
 from ..results.errors import OCRError, TaskNotFoundError
 from ..results.models import OCRResult, TaskStatus
+from .corrections import CorrectionsNote, apply_stored_corrections
 from .result_store import ResultStore, default_store, store_enabled
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ __all__ = [
 _log = logging.getLogger("ocr_notebook")
 
 Outcome = OCRResult | OCRError
+Note = Callable[["StoreNote | CorrectionsNote"], object]
 Fetch = Callable[[list[str]], Sequence[Outcome]]
 
 
@@ -126,7 +128,9 @@ class StoreBacking:
         store: The store, or None (then it answers nothing and amends nothing).
         base_url: The service's normalized base URL (part of the store's key).
         api: The operation.
-        note: Told about each result taken from the store.
+        note: Told about each result taken from the store, and each shown with (or,
+            ``original``, without) the corrections stored for it.
+        original: Show the service's texts, not the stored corrections.
     """
 
     def __init__(
@@ -135,12 +139,14 @@ class StoreBacking:
         *,
         base_url: str,
         api: str,
-        note: Callable[[StoreNote], object] | None = None,
+        note: Note | None = None,
+        original: bool = False,
     ) -> None:
         self.store = store
         self.base_url = base_url
         self.api = api
         self.note = note
+        self.original = original
 
     def answered(self, task_ids: Sequence[str], *, refresh: bool = False) -> dict[str, OCRResult]:
         """The stored Completed results among ``task_ids`` (none when ``refresh``)."""
@@ -151,20 +157,38 @@ class StoreBacking:
         for tid in task_ids:
             kept = _lookup(store, self.base_url, self.api, tid)
             if kept is not None:
-                found[tid] = kept
                 self._tell(tid, forgotten=False)
+                found[tid] = self._corrected(kept)
         return found
 
     def amend(self, task_id: str, outcome: Outcome) -> Outcome:
-        """``outcome`` as fetched, or the stored copy when the service has forgotten the task."""
+        """``outcome`` as fetched, or the stored copy when the service has forgotten the task.
+
+        Either way with the corrections stored for the task (unless ``original``).
+        """
         store = self.store
-        if store is None or not _forgotten(outcome):
+        if store is None:
             return outcome
-        kept = _lookup(store, self.base_url, self.api, task_id)
-        if kept is None:
+        if _forgotten(outcome):
+            kept = _lookup(store, self.base_url, self.api, task_id)
+            if kept is not None:
+                self._tell(task_id, forgotten=True)
+                outcome = kept
+        return self._corrected(outcome)
+
+    @overload
+    def _corrected(self, outcome: OCRResult) -> OCRResult: ...
+    @overload
+    def _corrected(self, outcome: Outcome) -> Outcome: ...
+    def _corrected(self, outcome: Outcome) -> Outcome:
+        if self.store is None or not isinstance(outcome, OCRResult):
             return outcome
-        self._tell(task_id, forgotten=True)
-        return kept
+        shown, note = apply_stored_corrections(
+            self.store, self.base_url, outcome, original=self.original
+        )
+        if note is not None and self.note is not None:
+            self.note(note)
+        return shown
 
     def fetch(
         self, task_ids: Sequence[str], fetch: Fetch, *, refresh: bool = False

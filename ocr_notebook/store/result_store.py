@@ -17,8 +17,9 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from ..results.models import OCRResult, TaskStatus
@@ -37,6 +38,20 @@ CREATE TABLE IF NOT EXISTS results (
     stored_at  REAL NOT NULL,
     payload    TEXT NOT NULL,
     PRIMARY KEY (base_url, api, task_id)
+)
+"""
+
+# A person's corrections live beside the service's result, never in its payload. Created on
+# first use by this version, so a store file written by an older one opens unchanged.
+_CORRECTIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS corrections (
+    base_url      TEXT NOT NULL,
+    api           TEXT NOT NULL,
+    task_id       TEXT NOT NULL,
+    region_order  INTEGER NOT NULL,
+    text          TEXT NOT NULL,
+    corrected_at  REAL NOT NULL,
+    PRIMARY KEY (base_url, api, task_id, region_order)
 )
 """
 
@@ -105,6 +120,7 @@ class ResultStore:
                 if not self._initialised:
                     conn.execute("PRAGMA journal_mode = WAL")
                     conn.execute(_SCHEMA)
+                    conn.execute(_CORRECTIONS_SCHEMA)
                     self._initialised = True
             yield conn
         finally:
@@ -116,7 +132,8 @@ class ResultStore:
         """Store ``result`` if it is Completed and has an id; returns whether it was stored."""
         if result.status is not TaskStatus.COMPLETED or not result.id:
             return False
-        payload = json.dumps(result.to_dict(), separators=(",", ":"))
+        service_result = replace(result, corrections={})  # corrections have their own table
+        payload = json.dumps(service_result.to_dict(), separators=(",", ":"))
         with self._connect() as conn:
             conn.execute(
                 "INSERT OR REPLACE INTO results VALUES (?, ?, ?, ?, ?)",
@@ -151,18 +168,67 @@ class ResultStore:
         return None if row is None else float(row[0])
 
     def delete(self, base_url: str, api: str, task_id: str) -> bool:
-        """Forget one task; returns whether it was there."""
+        """Forget one task (and its corrections); returns whether its result was there."""
+        key = (_normalise_url(base_url), _normalise_api(api), task_id.lower())
         with self._connect() as conn:
             cur = conn.execute(
-                "DELETE FROM results WHERE base_url = ? AND api = ? AND task_id = ?",
-                (_normalise_url(base_url), _normalise_api(api), task_id.lower()),
+                "DELETE FROM results WHERE base_url = ? AND api = ? AND task_id = ?", key
+            )
+            conn.execute(
+                "DELETE FROM corrections WHERE base_url = ? AND api = ? AND task_id = ?", key
             )
         return cur.rowcount > 0
 
+    def corrections(self, base_url: str, api: str, task_id: str) -> dict[int, str]:
+        """The corrections stored for a task, ``{region order: text}`` (empty when none)."""
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT region_order, text FROM corrections "
+                "WHERE base_url = ? AND api = ? AND task_id = ? ORDER BY region_order",
+                (_normalise_url(base_url), _normalise_api(api), task_id.lower()),
+            ).fetchall()
+        return {int(order): str(text) for order, text in rows}
+
+    def update_corrections(
+        self,
+        base_url: str,
+        api: str,
+        task_id: str,
+        corrections: Mapping[int, str | None],
+    ) -> dict[int, str]:
+        """Store ``corrections`` for a task (``None`` removes one); returns all it now has.
+
+        One transaction, so two kernels correcting the same task never lose each other's
+        regions.
+        """
+        key = (_normalise_url(base_url), _normalise_api(api), task_id.lower())
+        now = time.time()
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for order, text in corrections.items():
+                    if text is None:
+                        conn.execute(
+                            "DELETE FROM corrections WHERE base_url = ? AND api = ? "
+                            "AND task_id = ? AND region_order = ?",
+                            (*key, int(order)),
+                        )
+                    else:
+                        conn.execute(
+                            "INSERT OR REPLACE INTO corrections VALUES (?, ?, ?, ?, ?, ?)",
+                            (*key, int(order), text, now),
+                        )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return self.corrections(base_url, api, task_id)
+
     def clear(self) -> int:
-        """Forget every stored result; returns how many there were."""
+        """Forget every stored result and correction; returns how many results there were."""
         with self._connect() as conn:
             cur = conn.execute("DELETE FROM results")
+            conn.execute("DELETE FROM corrections")  # they hold the documents' text too
         return cur.rowcount
 
     def __len__(self) -> int:

@@ -21,6 +21,7 @@ FIGURES = [
     "6. Emulator",
     "7. Workbench and templates",
     "8. Workbench sync",
+    "7. Explore",
 ]
 
 

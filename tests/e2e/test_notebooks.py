@@ -121,6 +121,32 @@ def test_quickstart(emulator: Any) -> None:
     assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
 
 
+def test_explore_notebook() -> None:
+    nb = _execute("explore.ipynb")
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    exact = _html(_outputs(nb, 'batch.search("invoice")'))
+    fuzzy = _html(_outputs(nb, 'batch.search("invoice", fuzzy=80)'))
+    assert exact.count("<mark") >= 1 and fuzzy.count("<mark") >= exact.count("<mark")
+    assert ">Invoice</mark> 2024-0042: total $1,234.56" in exact
+    diff = _html(_outputs(nb, "good, poor = batch"))
+    assert "CER " in diff and ("<del" in diff or "<ins" in diff)  # the poor scan has errors
+    per_task = _outputs(nb, "comparison = batch.compare(")[0]["data"]["text/plain"]
+    assert "CER 0.0%, WER 0.0%" in per_task  # the good scan is read exactly
+    corrected = _html(_outputs(nb, "from ocr_notebook import save_corrections"))
+    assert "<table" in corrected and "True" in corrected
+    again = _outputs(nb, "again = %ocr_fetch $poor_id")
+    assert "1 region corrected; --original shows the service's text." in again[0]["text"]
+    assert again[-1]["data"]["text/plain"] == "True"
+    original = _outputs(nb, "original = %ocr_fetch $poor_id --original")
+    assert "showing the service's text" in original[0]["text"]
+    assert original[-1]["data"]["text/plain"] == "True"
+    exported = _html(_outputs(nb, "import tempfile"))
+    assert exported.count("<tr>") == 8  # 8 regions read back from Parquet
+    table = _outputs(nb, "from IPython.display import Markdown")[0]["data"]["text/markdown"]
+    assert table.startswith("| order | text | corrected |")
+    assert table.count("| yes |") == 1  # the corrected region
+
+
 def test_widget_notebook() -> None:
     nb = _execute("widget.ipynb")
     (view,) = [o for o in _outputs(nb, "client = AsyncOCRClient(") if WIDGET_VIEW in o["data"]]

@@ -205,5 +205,14 @@ def test_rects_in_result_order() -> None:
 
 def test_to_dataframe() -> None:
     frame = OCRResult.from_response(DOCS_EXAMPLE).to_dataframe()
-    assert list(frame.columns) == ["task_id", "region", "order", "type", "text", "characters"]
+    assert list(frame.columns) == [
+        "task_id",
+        "region",
+        "order",
+        "type",
+        "text",
+        "characters",
+        "ocr_text",
+        "corrected",
+    ]
     assert frame.loc[0, "characters"] == 38
