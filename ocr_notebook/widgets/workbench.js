@@ -187,9 +187,32 @@ function render({ model, el: root }) {
       up.addEventListener("click", () => move(i, i - 1));
       down.addEventListener("click", () => move(i, i + 1));
       remove.addEventListener("click", () => removeAt(i));
-      const text = el("div", { class: "ocrwb-text", "data-ocr-text": String(i), dir: "auto" });
+      // A recognized text is editable in place: the edit goes to the kernel as a correction
+      // (the service's text is kept beside it) when the field is left or Enter is pressed.
+      const text = el("div", {
+        class: "ocrwb-text",
+        "data-ocr-text": String(i),
+        dir: "auto",
+        contenteditable: "plaintext-only",
+        spellcheck: "false",
+        title: "Edit to correct the recognized text",
+      });
       text.textContent = texts[i] || "";
       text.hidden = !texts[i];
+      const correct = () => {
+        const value = text.textContent.replace(/\s+$/, "");
+        if (!value || value === (model.get("texts") || [])[i]) return;
+        model.send({ kind: "correct", index: i, text: value });
+      };
+      text.addEventListener("focus", () => select(i));
+      text.addEventListener("blur", correct);
+      text.addEventListener("keydown", (event) => {
+        event.stopPropagation(); // typing a correction is not a notebook shortcut
+        if (event.key === "Enter" && !event.shiftKey) {
+          event.preventDefault();
+          text.blur();
+        }
+      });
       const row = el(
         "li",
         { class: "ocrwb-row" + (i === selected ? " ocrwb-selected" : ""), "data-ocr-row": String(i) },

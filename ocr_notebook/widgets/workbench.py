@@ -157,6 +157,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         self._job: concurrent.futures.Future[Any] | None = None
         self._undo: list[dict[str, Any]] | None = None
         self._texts_by_rect: dict[tuple[int, int, int, int], str] = {}
+        self._recognized: list[tuple[int, int, int, int]] = []  # rectangles by region order
         self._cleaning = False
         self.result: OCRResult | None = None
         self.error: str | None = None
@@ -185,6 +186,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         self.undo_button.on_click(lambda _b: self.undo())
         self.badge_box = widgets.Box()
         self.output = widgets.Output()
+        self.canvas.on_msg(self._on_view_message)
         self.canvas.observe(self._from_view, names="regions")
         self.canvas.observe(self._follow_texts, names="regions")
         super().__init__(
@@ -389,12 +391,51 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             assert result is not None
             self.result = result
             self.error = None
-            self._texts_by_rect = dict(zip(snapshot, result.texts, strict=False))
-            self._follow_texts()
+            self._recognized = snapshot
+            self._show_texts(result)
             for callback in list(self._callbacks):
                 callback(result)
 
         return self._launch(run_async, run_sync, finished)
+
+    def correct(self, corrections: Mapping[int, str]) -> OCRResult:
+        """Correct recognized texts of the last result, as editing them in the widget does.
+
+        The corrected result becomes ``result`` (``result.ocr_texts`` keeps the service's
+        texts) and, unless the widget was made with ``store=False`` (or the store is off),
+        the corrections are saved in the local result store beside the result, so a later
+        ``%ocr_fetch`` of the task shows them.
+
+        Args:
+            corrections: ``{region order: text}``: the order is the rectangle's number at
+                Recognize time, from 0 (``result.to_dataframe()``'s ``order`` column).
+
+        Raises:
+            ValueError: nothing was recognized yet, or an order is not one of the result's.
+        """
+        from ..store.backing import active_store, service_base_url
+        from ..store.corrections import save_corrections
+
+        result = self.result
+        if result is None:
+            raise ValueError("Nothing recognized yet: click Recognize, then correct its texts.")
+        store = active_store(self._store)
+        if store is None:
+            fixed = result.corrected(corrections)
+            where = "in memory only (the local result store is off)"
+        else:
+            client = self._client
+            base_url = client.base_url if client is not None else service_base_url(None)
+            fixed = save_corrections(result, corrections, store=store, base_url=base_url)
+            where = "and saved in the local result store"
+        self.result = fixed
+        self._show_texts(fixed)
+        count = len(fixed.corrections)
+        self._say(
+            f"{count} text{'s' if count != 1 else ''} corrected {where}; "
+            "result.ocr_texts keeps the service's."
+        )
+        return fixed
 
     async def wait(self) -> OCRResult | None:
         """Wait for the running Detect or Recognize, then resend the widget's state.
@@ -573,6 +614,30 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             self._set_regions(cleaned)
         if lines:
             self._say("; ".join(lines))
+
+    def _show_texts(self, result: OCRResult) -> None:
+        self._texts_by_rect = dict(zip(self._recognized, result.texts, strict=False))
+        self._follow_texts()
+
+    def _on_view_message(
+        self, _widget: object, content: Mapping[str, Any], _buffers: object
+    ) -> None:
+        """An edited text from the view: ``{"kind": "correct", "index": i, "text": ...}``."""
+        if not isinstance(content, Mapping) or content.get("kind") != "correct":
+            return
+        index, text = content.get("index"), content.get("text")
+        regions = self.canvas.regions
+        if not isinstance(index, int) or not isinstance(text, str) or not 0 <= index < len(regions):
+            return
+        r = regions[index]
+        rect = (r["x1"], r["y1"], r["x2"], r["y2"])
+        if rect not in self._recognized:
+            return  # moved or drawn since Recognize: there is no recognized text to correct
+        try:
+            self.correct({self._recognized.index(rect): text})
+        except (OCRError, ValueError, TypeError) as exc:
+            self._say(f"The correction was not kept: {_first_line(exc)}")
+            self._follow_texts()
 
     def _follow_texts(self, _change: object = None) -> None:
         # Each recognized text stays with its rectangle through reordering; a moved or

@@ -67,5 +67,14 @@ def test_sources_default_to_the_submissions_and_unnamed_regions_are_numbered() -
 def test_the_default_table_is_unchanged() -> None:
     collection = OCRResultCollection([_result(IDS[0], ["x", "y"], ("a", "b"), "s.png")])
     frame = collection.to_dataframe()
-    assert list(frame.columns) == ["task_id", "region", "order", "type", "text", "characters"]
+    assert list(frame.columns) == [
+        "task_id",
+        "region",
+        "order",
+        "type",
+        "text",
+        "characters",
+        "ocr_text",  # with the corrections (explore-analysis)
+        "corrected",
+    ]
     assert len(frame) == 2
