@@ -325,3 +325,41 @@ def test_more_rectangles_than_the_service_takes_is_one_line(
     assert plan.requests == 0
     assert str(MAX_REGIONS) in wb.note and "\n" not in wb.note
     assert len(wb.regions) == MAX_REGIONS + 1
+
+
+def test_an_edited_text_is_kept_as_a_correction(comms: CommRecorder, emulator: Emulator) -> None:
+    from ocr_notebook import ResultStore
+
+    async def scenario() -> OCRWorkbench:
+        async with _client(emulator) as client:
+            wb = OCRWorkbench(sample_png(), client=client)
+            wb.regions = BOXES[:2]
+            await asyncio.wrap_future(wb.recognize())  # type: ignore[arg-type]
+            return wb
+
+    wb = asyncio.run(scenario())
+    assert wb.result is not None
+    # Reordered after Recognize: the edit of row 0 is the correction of region order 1.
+    wb.regions = [BOXES[1], BOXES[0]]
+    content = {"kind": "correct", "index": 0, "text": "Invoice 2024-0042: total $1,234.57"}
+    data = {"method": "custom", "content": content}
+    wb.canvas._handle_msg({"content": {"data": data}, "buffers": []})
+    result = wb.result
+    assert result.texts == [SAMPLE_TEXTS[0], "Invoice 2024-0042: total $1,234.57"]
+    assert result.ocr_texts == list(SAMPLE_TEXTS[:2])
+    assert wb.canvas.texts == ["Invoice 2024-0042: total $1,234.57", SAMPLE_TEXTS[0]]
+    assert "saved in the local result store" in wb.note
+    assert result.id is not None
+    stored = ResultStore().corrections(emulator.base_url, "RecognizeRegions", result.id)
+    assert stored == {1: "Invoice 2024-0042: total $1,234.57"}
+    # A moved rectangle has no recognized text: an edit there is ignored.
+    wb.regions = [(20, 30, 980, 100), BOXES[0]]
+    data = {"method": "custom", "content": {**content, "text": "ignored"}}
+    wb.canvas._handle_msg({"content": {"data": data}, "buffers": []})
+    assert "ignored" not in wb.result.texts
+
+
+def test_correcting_before_recognize_is_one_line(comms: CommRecorder) -> None:
+    wb = OCRWorkbench(sample_png(), store=False)
+    with pytest.raises(ValueError, match="Nothing recognized yet"):
+        wb.correct({0: "x"})

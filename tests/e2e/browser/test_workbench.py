@@ -102,6 +102,17 @@ def test_draw_recognize_and_edit_with_the_mouse(
     assert read_printed(notebook, 3) == list(TEXTS)
     notebook.screenshot(f"workbench-{name}", notebook.cell(1))
 
+    # Correct a recognized text in place: Enter keeps it, as a correction of the result.
+    fixed = "Hello, Jupyter! Regions read in order!"
+    edit = area.locator('[data-ocr-text="3"]')
+    edit.click()
+    page.keyboard.press("End")
+    page.keyboard.press("Backspace")
+    page.keyboard.type("!")
+    page.keyboard.press("Enter")
+    expect(area.locator('[data-ocr-workbench="note"]')).to_contain_text("1 text corrected")
+    assert read_printed(notebook, 3) == [*TEXTS[:3], fixed]
+
     # Select the last rectangle (a click inside it) and press Delete: three are left.
     x1, y1, x2, y2 = LINE_BOXES[-1]
     page.mouse.click(*to_screen(surface, (x1 + x2) / 2, (y1 + y2) / 2))
