@@ -7,7 +7,7 @@ The widget is an ``ipywidgets.VBox`` of stock parts around one custom view:
   and the rectangles, lets the user draw, move, resize, select, delete, rename and reorder
   them, and syncs them to the kernel once per gesture (never on mouse moves);
 * stock ``Button`` widgets **Detect**, **Recognize**, **Clear** and **Undo**, the live
-  :class:`~ocr_notebook.notebook.badge.StatusBadge` of ``%ocr_fetch``, and an ``Output``.
+  :class:`~ocr_notebook.notebook.badge.StatusBadge` of ``%ocr_fetch``.
 
 Stock parts where stock parts exist: the badge is already an ipywidgets composite with
 its own throttle, and stock buttons look and behave the same in JupyterLab, Notebook 7
@@ -55,7 +55,7 @@ ResultCallback = Callable[[OCRResult], object]
 _T = TypeVar("_T")
 
 _ASSETS = resources.files(__package__)
-_NOT_SUBMITTED = "(submitting)"  # the badge's task id until the service gives one
+_NOT_SUBMITTED = "(not submitted)"  # the badge's task id when the submission itself failed
 
 
 class WorkbenchCanvas(anywidget.AnyWidget):
@@ -135,7 +135,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         recognize_button: Recognize.
         clear_button: Clear.
         undo_button: Undo (after a Clear or a Detect replaced rectangles).
-        output: Notes and errors.
+        badge_box: Holds the live badge of the last Recognize.
     """
 
     def __init__(
@@ -185,7 +185,6 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         self.clear_button.on_click(lambda _b: self.clear())
         self.undo_button.on_click(lambda _b: self.undo())
         self.badge_box = widgets.Box()
-        self.output = widgets.Output()
         self.canvas.on_msg(self._on_view_message)
         self.canvas.observe(self._from_view, names="regions")
         self.canvas.observe(self._follow_texts, names="regions")
@@ -196,7 +195,6 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
                 ),
                 self.canvas,
                 self.badge_box,
-                self.output,
             ],
             layout=widgets.Layout(width="100%"),
         )
@@ -461,7 +459,6 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             for part in (self.detect_button, self.recognize_button, self.clear_button):
                 part.send_state()
             self.undo_button.send_state()
-            self.output.send_state("outputs")  # not msg_id: nbclient chokes on a resent ''
             badge = self.badge
             if badge is not None:
                 badge.send_state()
