@@ -21,6 +21,7 @@ from ._workbench import (
     SURFACE,
     TEXTS,
     assert_close,
+    drag,
     draw_lines,
     read_printed,
     to_screen,
@@ -123,6 +124,38 @@ def test_draw_recognize_and_edit_with_the_mouse(
     assert_close(regions, LINE_BOXES[:3])
     assert names == ["", "invoice", ""]
     # The texts stay by their rectangles.
+    expect(area.locator('[data-ocr-text="1"]')).to_have_text(TEXTS[1])
+
+    # Move the first one down 5 px (drag from inside it), resize the third by its bottom-right
+    # corner, then nudge it right by one original pixel with the arrow key.
+    x1, y1, x2, y2 = LINE_BOXES[0]
+    drag(page, surface, ((x1 + x2) / 2, (y1 + y2) / 2), ((x1 + x2) / 2, (y1 + y2) / 2 + 5))
+    x1, y1, x2, y2 = LINE_BOXES[2]
+    page.mouse.click(*to_screen(surface, (x1 + x2) / 2, (y1 + y2) / 2))
+    handle = area.locator('[data-ocr-box="2"] [data-corner="se"]')
+    box = handle.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(*to_screen(surface, 990, y2 + 4), steps=5)
+    page.mouse.up()
+    page.keyboard.press("ArrowRight")
+    expect(area.locator("[data-ocr-box]")).to_have_count(3)
+    first, second, third = LINE_BOXES[:3]
+    expected = [
+        (first[0], first[1] + 5, first[2], first[3] + 5),
+        second,
+        (third[0] + 1, third[1], 990 + 1, third[3] + 4),
+    ]
+    # The kernel has the final state (it may take a moment for the last sync to arrive).
+    for _attempt in range(10):
+        regions, names, _ = read_printed(notebook, 2)
+        if len(regions) == 3 and regions[2][0] == expected[2][0]:
+            break
+    assert_close(regions, expected)
+    assert names == ["", "invoice", ""]
+    # A moved rectangle has not been read: its text is gone; the untouched one keeps its own.
+    expect(area.locator('[data-ocr-text="0"]')).to_be_hidden()
     expect(area.locator('[data-ocr-text="1"]')).to_have_text(TEXTS[1])
     assert notebook.errors() == []
 
