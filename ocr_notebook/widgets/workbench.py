@@ -103,7 +103,8 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
     """A scan with its rectangles: draw, detect, rename, reorder, recognize.
 
     Drag on the picture to draw a rectangle; drag one to move it, its corners to resize it;
-    click one to select it and press Delete (or Backspace) to remove it. The list beside
+    click one to select it and press Delete (or Backspace) to remove it, or an arrow key to
+    nudge it by one original pixel (Shift: ten). The list beside
     the picture numbers the rectangles in recognition order: name them there (``total``),
     reorder them with the arrows. **Detect** asks the service (DetectRegions) for the text
     blocks and puts them in place of the rectangles; **Recognize** submits RecognizeRegions
