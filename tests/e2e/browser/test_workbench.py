@@ -179,3 +179,47 @@ def test_detect_fills_in_rectangles(
     assert area.locator("[data-ocr-box]").count() == len(regions)
     notebook.screenshot("workbench-detect", notebook.cell(1))
     assert notebook.errors() == []
+
+
+BIG = """\
+from ocr_notebook import OCRWorkbench
+from ocr_notebook.emulator.samples import render_sample
+
+# The sample at 3x: its preview is downscaled (2048 px wide) and shown at about 850 px.
+wb = OCRWorkbench(render_sample().resize((3000, 960)))
+wb
+"""
+BIG_STATE = (
+    "print(([list(r.as_tuple()) for r in wb.regions], list(wb.result.texts) "
+    "if wb.result else None, len(wb.canvas.image)))"
+)
+
+
+def test_a_downscaled_scan_maps_back_to_original_pixels(
+    lab_server: LabServer, open_notebook: Callable[[str], NotebookPage]
+) -> None:
+    path = lab_server.write_notebook(
+        "workbench-big.ipynb", [code(SETUP), code(BIG), code(BIG_STATE)]
+    )
+    notebook = open_notebook(path)
+    notebook.run_all()
+    notebook.wait_all_executed(timeout=90)
+    area = notebook.output(1)
+    size = (3000, 960)
+    boxes = [tuple(3 * v for v in box) for box in LINE_BOXES]
+    surface = draw_lines(notebook.page, area, boxes, size)  # type: ignore[arg-type]
+    width = surface.bounding_box()["width"]  # type: ignore[index]
+    area.get_by_role("button", name="Recognize").click()
+    for index, text in enumerate(TEXTS):
+        expect(area.locator(f'[data-ocr-text="{index}"]')).to_have_text(text, timeout=60_000)
+    regions, texts, preview_bytes = read_printed(notebook, 2)
+    assert texts == list(TEXTS)
+    assert preview_bytes <= 1_000_000
+    # One screen pixel is 3000 / width original pixels: the mouse cannot do better, and the
+    # mapping adds no error of its own (no detour through the preview's pixels).
+    tolerance = 3000 / width
+    assert len(regions) == len(boxes)
+    for got, want in zip(regions, boxes, strict=True):
+        assert all(abs(g - w) <= tolerance for g, w in zip(got, want, strict=True)), (got, want)
+    notebook.screenshot("workbench-downscaled", notebook.cell(1))
+    assert notebook.errors() == []
