@@ -2,7 +2,9 @@
 
 Each image is opened, submitted with the template scaled to its size and polled to its
 end by one of ``concurrency`` worker threads, so submitting one image overlaps polling
-others, and only the images being submitted are decoded at any moment. As in
+others. One image is decoded at a time and its pixels are dropped before it is uploaded;
+the uploads in flight are kept under the largest decoded image (:class:`_UploadBudget`),
+so the batch's working memory stays under twice the largest image plus the results. As in
 :func:`~.runner.fetch_blocking`, the synchronous client works in threads while the
 calling thread only redraws the badge and stays interruptible; no event loop is touched
 (safe in a kernel whose loop is running, no nest_asyncio).
@@ -153,9 +155,10 @@ def recognize_batch(
     if workers < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}.")
     items = expand_images(images)
-    board_badge = (
-        badge if badge is not None else make_badge([i.key for i in items], mode=badge_mode)
-    )
+    keys = [item.key for item in items]
+    if badge is not None and badge.board.task_ids != keys:
+        raise ValueError(f"The badge's rows must be the batch's images in order: {keys[:3]}...")
+    board_badge = badge if badge is not None else make_badge(keys, mode=badge_mode)
     owned = client is None
     sync_client = client if client is not None else OCRClient()
     stop = threading.Event()

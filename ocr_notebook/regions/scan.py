@@ -107,7 +107,7 @@ class ScanImage:
     @classmethod
     def open(
         cls,
-        image: str | os.PathLike[str] | bytes | PILImage,
+        image: str | os.PathLike[str] | bytes | PILImage | ScanImage,
         *,
         page: int | None = None,
         source: str | None = None,
@@ -115,7 +115,8 @@ class ScanImage:
         """Decode an image file, bytes or PIL image; apply its EXIF orientation.
 
         Args:
-            image: A file path, the file's bytes, or a PIL image.
+            image: A file path, the file's bytes, or a PIL image (a ``ScanImage`` is
+                returned as it is).
             page: The page of a multi-page file (TIFF, animated GIF), from 0.
             source: A label for where the image came from (default: the path given).
 
@@ -127,6 +128,8 @@ class ScanImage:
         if page is not None and (isinstance(page, bool) or not isinstance(page, int)):
             raise ImageInputError(f"page must be a page number from 0, got {page!r}.")
         original: bytes | None
+        if isinstance(image, ScanImage) and page in (None, image.page):
+            return image  # already open (a widget given a ScanImage, say)
         if isinstance(image, Image.Image):
             label = source or "The image"
             return cls._from_picture(
@@ -176,7 +179,15 @@ class ScanImage:
         page: int | None,
         opened: bool,
     ) -> ScanImage:
-        pages = int(getattr(picture, "n_frames", 1) or 1)
+        try:
+            pages = int(getattr(picture, "n_frames", 1) or 1)  # walks a TIFF's page list
+        except Exception as exc:  # a damaged page list
+            raise ImageInputError(
+                f"{label} is truncated or damaged ({_short(exc)}); save or scan it again."
+            ) from None
+        if picture.format == "MPO":
+            # A phone's JPEG with a second, smaller picture appended: one page to the user.
+            pages = 1
         if page is None and pages > 1:
             raise ImageInputError(
                 f"{label} has {pages} pages; choose one: pass page=0..{pages - 1}."
@@ -192,7 +203,7 @@ class ScanImage:
             picture.load()
         except Image.DecompressionBombError as exc:
             raise _bomb_error(label, exc) from None
-        except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+        except Exception as exc:  # a damaged file makes Pillow's decoders raise anything
             raise ImageInputError(
                 f"{label} is truncated or damaged ({_short(exc)}); the file could not be "
                 "decoded: save or scan it again."
@@ -203,6 +214,8 @@ class ScanImage:
             # One frame, detached from the file so later seeks cannot change it.
             picture = picture.copy()
         upright = ImageOps.exif_transpose(picture) if orientation != 1 else picture
+        if pages > 1 or orientation != 1 or fmt not in _SERVICE_FORMATS:
+            original = None  # never uploaded as it is: do not keep it in memory
         return cls(
             upright,
             original=original,
@@ -360,7 +373,7 @@ def _open_checked(data: bytes, label: str) -> PILImage:
             ) from None
         except (Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
             raise _bomb_error(label, exc) from None
-        except (OSError, SyntaxError, ValueError, EOFError) as exc:
+        except Exception as exc:  # a damaged header makes Pillow's parsers raise anything
             raise ImageInputError(
                 f"{label} is truncated or damaged ({_short(exc)}); save or scan it again."
             ) from None

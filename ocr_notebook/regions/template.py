@@ -335,7 +335,7 @@ def _rect(box: Sequence[int] | Rect, number: int) -> Rect:
     if isinstance(box, (str, bytes)) or not isinstance(box, Sequence) or len(box) != 4:
         raise RegionError(f"Box {number} is not 4 corner coordinates (x1, y1, x2, y2): {box!r}.")
     try:
-        values = [int(v) for v in box]
+        values = [round(float(v)) for v in box]  # whole pixels, as ScanImage.clip rounds
     except (TypeError, ValueError):
         raise RegionError(f"Box {number} has corners that are not numbers: {box!r}.") from None
     return Rect(*values)

@@ -181,3 +181,31 @@ def test_hostile_file_names_are_escaped_in_the_badge(client: OCRClient, tmp_path
     assert results.ok and results.sources == [str(tmp_path / hostile)]
     assert "<img src=x" not in badge.html.value
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;.png" in badge.html.value
+
+
+def test_an_interrupt_cancels_the_batch_and_the_badge_says_so() -> None:
+    import _thread
+    import threading
+
+    with (
+        Emulator(
+            port=0, latency=60.0, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET
+        ) as emu,
+        OCRClient(emu.base_url, client_id=TEST_CLIENT_ID, client_secret=TEST_CLIENT_SECRET) as c,
+    ):
+        badge = TextBadge(["image 0", "image 1", "image 2"], stream=io.StringIO())
+
+        def interrupt_once_submitted() -> None:
+            while not any(s.status == "Pending" for s in badge.states):
+                threading.Event().wait(0.02)
+            _thread.interrupt_main()
+
+        threading.Thread(target=interrupt_once_submitted, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            recognize_batch(_template(), [invoice_png(n) for n in (1, 2, 3)], client=c, badge=badge)
+    assert {s.status for s in badge.states} == {"Cancelled"}
+
+
+def test_a_badge_given_must_have_the_batchs_rows(client: OCRClient) -> None:
+    with pytest.raises(ValueError, match="rows must be the batch's images"):
+        recognize_batch(_template(), [invoice_png(1)], client=client, badge=TextBadge(["x"]))

@@ -191,6 +191,38 @@ def test_clip_refuses_zero_area_and_outside_saying_which() -> None:
 def test_pil_input_and_source_label() -> None:
     scan = ScanImage.open(render_sample(), source="drawn")
     assert scan.size == SAMPLE_SIZE and scan.source == "drawn"
+    assert ScanImage.open(scan) is scan
     assert Image.open(io.BytesIO(scan.submission_bytes())).size == SAMPLE_SIZE
     with pytest.raises(ImageInputError, match="file path, bytes or a PIL image"):
         ScanImage.open(42)  # type: ignore[arg-type]
+
+
+def test_a_phone_mpo_jpeg_is_one_page() -> None:
+    out = io.BytesIO()
+    first = render_sample()
+    first.save(out, format="MPO", save_all=True, append_images=[first.resize((100, 32))])
+    assert getattr(Image.open(io.BytesIO(out.getvalue())), "n_frames", 1) == 2
+    scan = ScanImage.open(out.getvalue())
+    assert scan.size == SAMPLE_SIZE and scan.pages == 1
+    assert Image.open(io.BytesIO(scan.submission_bytes())).size == SAMPLE_SIZE
+
+
+def test_damaged_files_only_ever_raise_the_one_line_error() -> None:
+    import random
+
+    jpeg = io.BytesIO()
+    render_sample().save(jpeg, format="JPEG")
+    rng = random.Random(10)
+    lines: list[str] = []
+    for original in (sample_png(), jpeg.getvalue(), _tiff(2)):
+        for _ in range(60):
+            damaged = bytearray(original)
+            for _ in range(rng.randint(1, 8)):
+                damaged[rng.randrange(min(len(damaged), 400))] = rng.randrange(256)
+            cut = damaged[: rng.randrange(8, len(damaged))] if rng.random() < 0.3 else damaged
+            try:
+                ScanImage.open(bytes(cut), page=0)
+            except ImageInputError as exc:
+                lines.append(str(exc))
+    assert lines, "no corruption was caught"
+    assert not [line for line in lines if "\n" in line]
