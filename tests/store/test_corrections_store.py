@@ -95,6 +95,8 @@ def test_several_ids_and_background_show_corrections(
     handle = run(shell, f"%ocr_fetch {first} --background -o bg")
     assert handle.result().texts == ["one", "two"]
     assert shell.user_ns["bg"].texts == ["one", "two"]
+    original = run(shell, f"%ocr_fetch {first} --background --original")
+    assert original.result().texts == ["one", "tw0"]
 
 
 def test_a_task_fetched_fresh_gets_its_stored_corrections(
