@@ -267,6 +267,41 @@ def test_quickstart_run_all_gets_a_reply_for_every_cell(kernel: tuple[Any, Any])
     assert WIDGET_VIEW in seen and json.dumps(SAMPLE_TEXTS[2])[1:-1] in seen
 
 
+def test_workbench_run_all_gets_a_reply_for_every_cell() -> None:
+    """Run All on the workbench notebook (background Detect/Recognize, top-level awaits)."""
+    from jupyter_client.manager import start_new_kernel
+
+    nb = nbformat.read(NOTEBOOKS / "workbench.ipynb", as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(NOTEBOOKS))
+    try:
+        msg_ids = [kc.execute(source) for source in sources]  # all before reading any reply
+        replies: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + 120
+        while len(replies) < len(msg_ids) and time.monotonic() < deadline:
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+            except queue.Empty:
+                continue
+            parent = reply["parent_header"].get("msg_id")
+            if parent in msg_ids:
+                replies[parent] = reply["content"]
+        recognized = msg_ids[next(i for i, s in enumerate(sources) if "wb.recognize()" in s)]
+        seen = json.dumps([m["content"] for m in _iopub_of(kc, recognized)])
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    missing = [sources[i] for i, m in enumerate(msg_ids) if m not in replies]
+    assert not missing, f"cells dropped without a reply: {missing}"
+    failed = {
+        sources[i]: replies[m].get("evalue")
+        for i, m in enumerate(msg_ids)
+        if replies[m]["status"] != "ok"
+    }
+    assert not failed, failed
+    assert "Invoice INV-00001" in seen
+
+
 def test_interrupting_the_kernel_cancels_a_fetch_in_one_line(kernel: tuple[Any, Any]) -> None:
     """The kernel's stop button (SIGINT) during a blocking fetch of a task that never ends."""
     km, kc = kernel
