@@ -52,6 +52,8 @@ function render({ model, el: root }) {
     {
       class: "ocrwb-surface",
       tabindex: "0",
+      role: "application",
+      "aria-label": "Scan with rectangles to recognize",
       "data-ocr-workbench": "surface",
       // JupyterLab and Notebook 7 must not treat Delete/Backspace here as notebook shortcuts.
       "data-lm-suppress-shortcuts": "true",
