@@ -188,6 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .render import run_render
     from .server import run_server
     from .workbench import run_workbench
+    from .workbench_sync import run_workbench_sync
 
     started = time.monotonic()
     loads = [_load_average()]
@@ -231,8 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sdk_count=settings.workbench_sdk_images,
         pages=settings.workbench_pages,
     )
+    step("workbench sync (headless Chromium)")
+    sync = run_workbench_sync(1, rectangles=5 if args.quick else 50)
     loads.append(_load_average())
-    rows = fetch + latency_table + render + load + badge + server + workbench + analysis
+    rows = fetch + latency_table + render + load + badge + server + workbench + sync + analysis
     seconds = time.monotonic() - started
     text = render_results(rows, seconds=seconds, quick=args.quick, loads=" -> ".join(loads))
     args.out.write_text(text, encoding="utf-8")

@@ -57,6 +57,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .regions.scan import ScanImage
     from .results.collection import OCRResultCollection
     from .widgets.fetch import OCRFetchWidget
+    from .widgets.workbench import OCRWorkbench
 
 __version__ = "0.1.0"
 
@@ -80,6 +81,7 @@ __all__ = [
     "OCRMagics",
     "OCRResult",
     "OCRResultCollection",
+    "OCRWorkbench",
     "PollEvent",
     "PollPolicy",
     "Poller",
@@ -120,6 +122,7 @@ _LAZY: dict[str, str] = {
     "OCRFetchWidget": ".widgets.fetch",
     "OCRMagics": ".notebook.magics",
     "OCRResultCollection": ".results.collection",
+    "OCRWorkbench": ".widgets.workbench",
     # Pillow is loaded only when a scan is opened.
     "ScanImage": ".regions.scan",
 }

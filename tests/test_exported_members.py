@@ -30,6 +30,7 @@ PUBLIC = [
     "OCRMagics",
     "OCRResult",
     "OCRResultCollection",
+    "OCRWorkbench",
     "PollEvent",
     "PollPolicy",
     "Poller",

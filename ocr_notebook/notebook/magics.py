@@ -418,6 +418,46 @@ class OCRMagics(Magics):
         except (ValueError, OSError, sqlite3.Error) as exc:
             raise UsageError(str(exc)) from None
 
+    @magic_arguments()
+    @argument("image", metavar="IMAGE", help="An image file (PNG, JPEG, TIFF, BMP, ...).")
+    @argument(
+        "-o",
+        "--output",
+        default=None,
+        metavar="NAME",
+        help="Also bind the workbench to NAME (NAME.regions, NAME.result, ...).",
+    )
+    @argument(
+        "--page", type=int, default=None, metavar="N", help="The page of a multi-page TIFF, from 0."
+    )
+    @_line_magic
+    def ocr_regions(self, line: str) -> None:
+        """Open the region workbench on an image file: draw, detect, recognize rectangles.
+
+        Shows an ``OCRWorkbench``: drag on the image to draw rectangles, Detect to have the
+        service find the text blocks, Recognize to read them with the live badge. The
+        client comes from the environment, as ``OCRFetchWidget``'s does.
+
+        Examples::
+
+            %ocr_regions invoice.png -o wb
+            %ocr_regions scans.tiff --page 2 -o wb
+        """
+        # Deferred: `%load_ext` loads no anywidget nor Pillow until a workbench is opened.
+        from ..widgets.workbench import OCRWorkbench
+
+        args = parse_argstring(self.ocr_regions, line)
+        name = self._name(args.output)
+        path = os.path.expanduser(args.image.strip("'\""))
+        if not os.path.isfile(path):
+            raise UsageError(f"No image file {path!r}: give the path of a PNG, JPEG or TIFF file.")
+        try:
+            workbench = OCRWorkbench(path, page=args.page)
+        except (OCRError, ValueError) as exc:
+            raise UsageError(one_line(exc)) from None
+        self._bind(name, workbench)
+        _display(workbench)
+
     # -- argument checks ----------------------------------------------------------------
 
     @staticmethod

@@ -20,6 +20,7 @@ FIGURES = [
     "5. Badge traffic",
     "6. Emulator",
     "7. Workbench and templates",
+    "8. Workbench sync",
     "9. Explore",
 ]
 

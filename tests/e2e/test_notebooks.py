@@ -167,6 +167,26 @@ def test_widget_notebook() -> None:
     assert sorted(_badge_pills(nb)) == ["Cancelled", "Completed"]
 
 
+def test_workbench_notebook() -> None:
+    from ocr_notebook.emulator.samples.invoices import invoice_texts
+
+    nb = _execute("workbench.ipynb")
+    assert not any(o.get("output_type") == "error" for c in nb.cells for o in c.get("outputs", []))
+    (view,) = [o for o in _outputs(nb, "from ocr_notebook import OCRWorkbench") if "data" in o]
+    assert view["data"]["text/plain"].startswith("OCRWorkbench(")
+    # The saved canvas shows each recognized text by its named rectangle.
+    (canvas,) = [m["state"] for m in _widget_states(nb).values() if "image_size" in m["state"]]
+    expected = invoice_texts(1)
+    assert [r["name"] for r in canvas["regions"]] == list(expected)
+    assert canvas["texts"] == list(expected.values())
+    assert _badge_pills(nb) == ["Completed", "Completed"]  # the workbench's, the batch's
+    # The template's batch: one row per scan, one column per region name.
+    table = _outputs(nb, "scans = ")[-1]["data"]["text/plain"]
+    for number in range(2, 8):
+        for text in invoice_texts(number).values():
+            assert text in table
+
+
 def test_real_service_notebook_without_credentials_is_a_clean_no_op() -> None:
     nb = _execute("real-service.ipynb")
     first = _outputs(nb, "import os")[0]["text"]
@@ -245,6 +265,41 @@ def test_quickstart_run_all_gets_a_reply_for_every_cell(kernel: tuple[Any, Any])
     fetch_id = msg_ids[sources.index("%ocr_fetch $task_id -o result")]
     seen = json.dumps([m["content"] for m in _iopub_of(kc, fetch_id)])
     assert WIDGET_VIEW in seen and json.dumps(SAMPLE_TEXTS[2])[1:-1] in seen
+
+
+def test_workbench_run_all_gets_a_reply_for_every_cell() -> None:
+    """Run All on the workbench notebook (background Detect/Recognize, top-level awaits)."""
+    from jupyter_client.manager import start_new_kernel
+
+    nb = nbformat.read(NOTEBOOKS / "workbench.ipynb", as_version=4)
+    sources = [c.source for c in nb.cells if c.cell_type == "code"]
+    km, kc = start_new_kernel(kernel_name="python3", cwd=str(NOTEBOOKS))
+    try:
+        msg_ids = [kc.execute(source) for source in sources]  # all before reading any reply
+        replies: dict[str, dict[str, Any]] = {}
+        deadline = time.monotonic() + 120
+        while len(replies) < len(msg_ids) and time.monotonic() < deadline:
+            try:
+                reply = kc.get_shell_msg(timeout=1)
+            except queue.Empty:
+                continue
+            parent = reply["parent_header"].get("msg_id")
+            if parent in msg_ids:
+                replies[parent] = reply["content"]
+        recognized = msg_ids[next(i for i, s in enumerate(sources) if "wb.recognize()" in s)]
+        seen = json.dumps([m["content"] for m in _iopub_of(kc, recognized)])
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    missing = [sources[i] for i, m in enumerate(msg_ids) if m not in replies]
+    assert not missing, f"cells dropped without a reply: {missing}"
+    failed = {
+        sources[i]: replies[m].get("evalue")
+        for i, m in enumerate(msg_ids)
+        if replies[m]["status"] != "ok"
+    }
+    assert not failed, failed
+    assert "Invoice INV-00001" in seen
 
 
 def test_interrupting_the_kernel_cancels_a_fetch_in_one_line(kernel: tuple[Any, Any]) -> None:

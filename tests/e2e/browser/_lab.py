@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -51,6 +52,7 @@ _USER_SETTINGS: dict[str, dict[str, Any]] = {
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
 }
 _START_TIMEOUT = 90.0
+_NOTEBOOK7_SCHEMA_ERROR = "Cannot read properties of undefined (reading 'schema')"
 
 
 def code(source: str, *, raises: bool = False) -> nbformat.NotebookNode:
@@ -69,7 +71,7 @@ def markdown(source: str) -> nbformat.NotebookNode:
 
 @dataclass
 class LabServer:
-    """A JupyterLab server on 127.0.0.1 owned by the test session."""
+    """A JupyterLab (or Notebook 7) server on 127.0.0.1 owned by the test session."""
 
     url: str
     token: str
@@ -77,13 +79,23 @@ class LabServer:
     process: subprocess.Popen[bytes]
     log: Path
     _http: httpx.Client = field(repr=False)
+    #: ``"jupyterlab"`` or ``"notebook"`` (Notebook 7: the same server, another front end).
+    app: str = "jupyterlab"
+
+    @property
+    def notebook_url(self) -> str:
+        """Where a notebook opens: JupyterLab's single-document mode or Notebook 7's page."""
+        return "/notebooks/" if self.app == "notebook" else "/doc/tree/"
 
     @classmethod
-    def start(cls, base: Path) -> LabServer:
-        """Start a server whose HOME and Jupyter directories all live under ``base``."""
-        dirs = {name: base / name for name in ("home", "config", "data", "runtime", "ipython")}
-        for folder in dirs.values():
-            folder.mkdir(parents=True, exist_ok=True)
+    def start(cls, base: Path, app: str = "jupyterlab") -> LabServer:
+        """Start a server whose HOME and Jupyter directories all live under ``base``.
+
+        Args:
+            base: A temporary folder for the server's HOME, config, data and runtime.
+            app: ``"jupyterlab"``, or ``"notebook"`` for Notebook 7 (``jupyter notebook``).
+        """
+        env, dirs = _isolated_env(base)
         root = base / "root"
         root.mkdir(exist_ok=True)
         settings = dirs["config"] / "lab" / "user-settings"
@@ -91,27 +103,12 @@ class LabServer:
             target = settings / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(json.dumps(value), encoding="utf-8")
-
-        # The kernel inherits this environment: no credentials or Jupyter paths of the caller.
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("JUPYTER", "ASPOSE_OCR_", "IPYTHON", "JPY_"))
-        }
-        env.update(
-            HOME=str(dirs["home"]),
-            JUPYTER_CONFIG_DIR=str(dirs["config"]),
-            JUPYTER_DATA_DIR=str(dirs["data"]),
-            JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
-            IPYTHONDIR=str(dirs["ipython"]),
-            PYTHONUNBUFFERED="1",
-        )
         token = secrets.token_hex(24)
-        log = base / "jupyterlab.log"
+        log = base / f"{app}.log"
         cmd = [
             sys.executable,
             "-m",
-            "jupyterlab",
+            app,
             "--no-browser",
             "--ip=127.0.0.1",
             "--port=0",
@@ -137,7 +134,7 @@ class LabServer:
             http = httpx.Client(
                 base_url=url, headers={"Authorization": f"token {token}"}, timeout=30.0
             )
-            server = cls(url, token, root, process, log, http)
+            server = cls(url, token, root, process, log, http, app)
             server._wait_ready()
         except BaseException:
             _stop_process(process)
@@ -208,6 +205,98 @@ class LabServer:
         _stop_process(self.process)
 
 
+def _isolated_env(base: Path) -> tuple[dict[str, str], dict[str, Path]]:
+    """An environment whose HOME and Jupyter directories live under ``base``.
+
+    Servers' kernels inherit it: no credentials or Jupyter paths of the caller.
+    """
+    dirs = {name: base / name for name in ("home", "config", "data", "runtime", "ipython")}
+    for folder in dirs.values():
+        folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("JUPYTER", "ASPOSE_OCR_", "IPYTHON", "JPY_"))
+    }
+    env.update(
+        HOME=str(dirs["home"]),
+        JUPYTER_CONFIG_DIR=str(dirs["config"]),
+        JUPYTER_DATA_DIR=str(dirs["data"]),
+        JUPYTER_RUNTIME_DIR=str(dirs["runtime"]),
+        IPYTHONDIR=str(dirs["ipython"]),
+        PYTHONUNBUFFERED="1",
+    )
+    return env, dirs
+
+
+@dataclass
+class VoilaServer:
+    """Voila serving one notebook as an app, on 127.0.0.1 without a token, owned by a test."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @classmethod
+    def start(cls, base: Path, notebook: Path) -> VoilaServer:
+        """Serve ``notebook`` (copied under ``base``) with Voila; return once it listens."""
+        env, _dirs = _isolated_env(base)
+        root = base / "root"
+        root.mkdir(exist_ok=True)
+        target = root / notebook.name
+        target.write_bytes(notebook.read_bytes())
+        port = _free_port()
+        log = base / "voila.log"
+        cmd = [
+            sys.executable,
+            "-m",
+            "voila",
+            str(target),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+            "--Voila.port_retries=0",
+        ]
+        with log.open("wb") as sink:
+            process = subprocess.Popen(
+                cmd,
+                env=env,
+                cwd=root,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        server = cls(f"http://127.0.0.1:{port}", process, log)
+        try:
+            server._wait_listening(port)
+        except BaseException:
+            _stop_process(process)
+            raise
+        return server
+
+    def _wait_listening(self, port: int) -> None:
+        # Not an HTTP probe: any page request to a one-notebook Voila starts a kernel.
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"Voila exited early:\n{_tail(self.log)}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                return
+            time.sleep(0.2)
+        raise RuntimeError(f"Voila did not listen on {port}:\n{_tail(self.log)}")
+
+    def stop(self) -> None:
+        """Stop Voila (and the kernels it started) by its own PID."""
+        _stop_process(self.process)
+
+
+def _free_port() -> int:
+    # Voila has no --port=0; a port the OS just handed out is free in practice.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def _wait_for_port(runtime: Path, process: subprocess.Popen[bytes], log: Path) -> int:
     # With --port=0 the OS picks the port; the server writes it to jpserver-<pid>.json.
     info = runtime / f"jpserver-{process.pid}.json"
@@ -262,7 +351,9 @@ class NotebookPage:
         self.page.on("request", lambda request: self.requests.append(request.url))
         # /doc is JupyterLab's single-document mode: the same notebook panel and menus, without
         # the file browser, so screenshots show the notebook.
-        self.page.goto(f"{self.server.url}/doc/tree/{self.path}?token={self.server.token}&reset")
+        self.page.goto(
+            f"{self.server.url}{self.server.notebook_url}{self.path}?token={self.server.token}&reset"
+        )
         # Under load JupyterLab sometimes asks "Select Kernel" even though the session exists
         # (the notes saw it on a first page load): accept the preselected Python 3 whenever it
         # shows, and count the page ready only once it is connected to a kernel of this path.
@@ -360,5 +451,13 @@ class NotebookPage:
         )
 
     def errors(self) -> list[str]:
-        """Console errors and uncaught page exceptions seen so far."""
-        return [m.text for m in self.console if m.type == "error"] + self.page_errors
+        """Console errors and uncaught page exceptions seen so far.
+
+        Notebook 7.6 itself throws one ``TypeError`` on every page load (its shortcuts
+        plugin reads the ``schema`` of a plugin the settings registry does not hold; seen
+        with a notebook of one ``print`` cell, no widget): that one is left out there.
+        """
+        errors = [m.text for m in self.console if m.type == "error"] + self.page_errors
+        if self.server.app == "notebook":
+            errors = [e for e in errors if e != _NOTEBOOK7_SCHEMA_ERROR]
+        return errors

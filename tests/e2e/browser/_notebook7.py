@@ -45,8 +45,11 @@ class Notebook7Server(LabServer):
     """A Jupyter Notebook 7 server on 127.0.0.1 owned by the test session."""
 
     @classmethod
-    def start(cls, base: Path) -> Notebook7Server:
-        """Start a server whose HOME and Jupyter directories all live under ``base``."""
+    def start(cls, base: Path, app: str = "notebook") -> Notebook7Server:
+        """Start a server whose HOME and Jupyter directories all live under ``base``.
+
+        ``app`` is always Notebook 7 here; the parameter keeps ``LabServer.start``'s shape.
+        """
         dirs = {name: base / name for name in ("home", "config", "data", "runtime", "ipython")}
         for folder in dirs.values():
             folder.mkdir(parents=True, exist_ok=True)

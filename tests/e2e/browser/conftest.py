@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from ._lab import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, LabServer, NotebookPage
+from ._lab import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, LabServer, NotebookPage, VoilaServer
 from ._notebook7 import notebook7_server, open_notebook7  # noqa: F401 (fixtures)
 
 _MISSING = (
@@ -75,21 +75,28 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture
-def open_notebook(
-    request: pytest.FixtureRequest, lab_server: LabServer, browser: Browser
-) -> Iterator[Callable[[str], NotebookPage]]:
-    """Open a notebook (path relative to the server root) in a fresh page with its own kernel.
+@pytest.fixture(scope="package")
+def lab_notebook7_server(
+    chromium: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LabServer]:
+    """A Notebook 7 server (``jupyter notebook``) on 127.0.0.1, stopped at the end."""
+    server = LabServer.start(tmp_path_factory.mktemp("notebook7"), app="notebook")
+    try:
+        yield server
+    finally:
+        server.stop()
 
-    When the test fails, the page is saved as ``build/screenshots/FAILED-<test>.png``.
-    """
+
+def _opener(
+    request: pytest.FixtureRequest, server: LabServer, browser: Browser
+) -> Iterator[Callable[[str], NotebookPage]]:
     opened: list[tuple[BrowserContext, NotebookPage]] = []
     sessions: list[str] = []
 
     def _open(path: str) -> NotebookPage:
-        sessions.append(lab_server.new_session(path))
+        sessions.append(server.new_session(path))
         context = browser.new_context(viewport={"width": 1280, "height": 1400})
-        notebook = NotebookPage(context.new_page(), lab_server, path)
+        notebook = NotebookPage(context.new_page(), server, path)
         opened.append((context, notebook))
         notebook.open()
         return notebook
@@ -104,4 +111,40 @@ def open_notebook(
                     notebook.screenshot(f"FAILED-{request.node.name}")
             context.close()
         for session in sessions:
-            lab_server.delete_session(session)
+            server.delete_session(session)
+
+
+@pytest.fixture
+def open_notebook(
+    request: pytest.FixtureRequest, lab_server: LabServer, browser: Browser
+) -> Iterator[Callable[[str], NotebookPage]]:
+    """Open a notebook (path relative to the server root) in a fresh page with its own kernel.
+
+    When the test fails, the page is saved as ``build/screenshots/FAILED-<test>.png``.
+    """
+    yield from _opener(request, lab_server, browser)
+
+
+@pytest.fixture
+def open_lab_notebook7(
+    request: pytest.FixtureRequest, lab_notebook7_server: LabServer, browser: Browser
+) -> Iterator[Callable[[str], NotebookPage]]:
+    """``open_notebook`` in Notebook 7 (``/notebooks/<path>``)."""
+    yield from _opener(request, lab_notebook7_server, browser)
+
+
+@pytest.fixture
+def voila_app(chromium: Path, tmp_path: Path) -> Iterator[Callable[[Path], VoilaServer]]:
+    """Serve a notebook as a Voila app (127.0.0.1, no token); stopped after the test."""
+    started: list[VoilaServer] = []
+
+    def _start(notebook: Path) -> VoilaServer:
+        server = VoilaServer.start(tmp_path, notebook)
+        started.append(server)
+        return server
+
+    try:
+        yield _start
+    finally:
+        for server in started:
+            server.stop()
