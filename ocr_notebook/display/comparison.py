@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz.distance import Levenshtein
 
+from .bundles import mime_bundle
 from .style import CSS
 from .text import esc, inert, plural
 
@@ -162,13 +163,11 @@ def comparison_mimebundle(
     exclude: Container[str] | None = None,
 ) -> dict[str, str]:
     """``text/plain`` and ``text/html`` for IPython (only the formats asked for)."""
-
-    def wanted(mime: str) -> bool:
-        return (include is None or mime in include) and (exclude is None or mime not in exclude)
-
-    bundle: dict[str, str] = {}
-    if wanted("text/plain"):
-        bundle["text/plain"] = render_comparison_text(comparison)
-    if wanted("text/html"):
-        bundle["text/html"] = render_comparison_html(comparison)
-    return bundle
+    return mime_bundle(
+        {
+            "text/plain": lambda: render_comparison_text(comparison),
+            "text/html": lambda: render_comparison_html(comparison),
+        },
+        include,
+        exclude,
+    )

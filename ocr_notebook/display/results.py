@@ -30,17 +30,24 @@ from __future__ import annotations
 
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..results.models import OCRResult, RegionResult, TaskStatus
+from ..results.outcomes import outcome_status
+from .bundles import mime_bundle
 from .images import Box, EmbedBudget, overlay_html
 from .linked import card_attributes, linked_rules, scope_class
 from .regions import Limits, parse_boxes, render_region
 from .style import CARD_LIST, CHIP, CHIP_COLOURS, CSS, HEADER, SIDE, SPLIT
 from .text import clip, esc, human_size, inert, plural
 
+if TYPE_CHECKING:
+    from ..results.collection import OCRResultCollection
+
 __all__ = [
     "DEFAULTS",
     "RenderDefaults",
+    "collection_mimebundle",
     "mimebundle",
     "render_result_html",
     "render_result_text",
@@ -410,20 +417,51 @@ def mimebundle(
     Only the formats ``include`` asks for (all when None) and ``exclude`` does not are
     rendered, so a terminal that wants text pays nothing for HTML.
     """
+    return mime_bundle(
+        {
+            "text/plain": lambda: render_result_text(
+                result, display_limit=DEFAULTS.display_limit, text_limit=DEFAULTS.plain_text_limit
+            ),
+            "text/html": lambda: render_result_html(
+                result,
+                display_limit=DEFAULTS.display_limit,
+                text_limit=DEFAULTS.text_limit,
+                embed_limit=DEFAULTS.embed_limit,
+            ),
+        },
+        include,
+        exclude,
+    )
 
-    def wanted(mime: str) -> bool:
-        return (include is None or mime in include) and (exclude is None or mime not in exclude)
 
-    bundle: dict[str, str] = {}
-    if wanted("text/plain"):
-        bundle["text/plain"] = render_result_text(
-            result, display_limit=DEFAULTS.display_limit, text_limit=DEFAULTS.plain_text_limit
-        )
-    if wanted("text/html"):
-        bundle["text/html"] = render_result_html(
-            result,
+def collection_mimebundle(
+    collection: OCRResultCollection,
+    include: Container[str] | None = None,
+    exclude: Container[str] | None = None,
+) -> dict[str, str]:
+    """``text/plain`` and ``text/html`` of a collection: its repr, then every task's display."""
+
+    def text() -> str:
+        lines = [repr(collection)]
+        for task_id, outcome in collection.pairs:
+            if isinstance(outcome, OCRResult):
+                lines.append(
+                    render_result_text(
+                        outcome,
+                        display_limit=DEFAULTS.display_limit,
+                        text_limit=DEFAULTS.plain_text_limit,
+                    )
+                )
+            else:
+                lines.append(f"{task_id}: {outcome_status(outcome)}: {outcome.message}")
+        return "\n".join(lines)
+
+    def html() -> str:
+        head = f"<p><b>{esc(repr(collection))}</b></p>"
+        return head + render_results_html(
+            [outcome for _task_id, outcome in collection.pairs],
             display_limit=DEFAULTS.display_limit,
             text_limit=DEFAULTS.text_limit,
-            embed_limit=DEFAULTS.embed_limit,
         )
-    return bundle
+
+    return mime_bundle({"text/plain": text, "text/html": html}, include, exclude)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Container
 from typing import TYPE_CHECKING
 
+from .bundles import mime_bundle
 from .style import CSS
 from .text import clip, esc, inert, plural
 
@@ -138,13 +139,11 @@ def search_mimebundle(
     exclude: Container[str] | None = None,
 ) -> dict[str, str]:
     """``text/plain`` and ``text/html`` for IPython (only the formats asked for)."""
-
-    def wanted(mime: str) -> bool:
-        return (include is None or mime in include) and (exclude is None or mime not in exclude)
-
-    bundle: dict[str, str] = {}
-    if wanted("text/plain"):
-        bundle["text/plain"] = render_search_text(hits)
-    if wanted("text/html"):
-        bundle["text/html"] = render_search_html(hits)
-    return bundle
+    return mime_bundle(
+        {
+            "text/plain": lambda: render_search_text(hits),
+            "text/html": lambda: render_search_html(hits),
+        },
+        include,
+        exclude,
+    )

@@ -83,6 +83,11 @@ class OCRResultCollection(Sequence[OCRResult]):
         return dict(zip(self._task_ids, self._outcomes, strict=True))
 
     @property
+    def pairs(self) -> list[tuple[str, OCRResult | OCRError]]:
+        """``(task id, result or error)`` for every slot, in order (repeated ids kept)."""
+        return list(zip(self._task_ids, self._outcomes, strict=True))
+
+    @property
     def results(self) -> list[OCRResult]:
         """The tasks that gave a result, in order."""
         return list(self._results)
@@ -289,35 +294,9 @@ class OCRResultCollection(Sequence[OCRResult]):
         self, include: Any = None, exclude: Any = None, **kwargs: Any
     ) -> dict[str, str]:
         # Deferred (display protocol): the renderer loads when a collection is shown.
-        from ..display.results import DEFAULTS, render_result_text, render_results_html
-        from ..display.text import esc
+        from ..display.results import collection_mimebundle
 
-        def wanted(mime: str) -> bool:
-            return (include is None or mime in include) and (exclude is None or mime not in exclude)
-
-        bundle: dict[str, str] = {}
-        if wanted("text/plain"):
-            lines = [repr(self)]
-            for task_id, outcome in zip(self._task_ids, self._outcomes, strict=True):
-                if isinstance(outcome, OCRResult):
-                    lines.append(
-                        render_result_text(
-                            outcome,
-                            display_limit=DEFAULTS.display_limit,
-                            text_limit=DEFAULTS.plain_text_limit,
-                        )
-                    )
-                else:
-                    lines.append(f"{task_id}: {outcome_status(outcome)}: {outcome.message}")
-            bundle["text/plain"] = "\n".join(lines)
-        if wanted("text/html"):
-            head = f"<p><b>{esc(repr(self))}</b></p>"
-            bundle["text/html"] = head + render_results_html(
-                list(self._outcomes),
-                display_limit=DEFAULTS.display_limit,
-                text_limit=DEFAULTS.text_limit,
-            )
-        return bundle
+        return collection_mimebundle(self, include, exclude)
 
 
 def _region_columns(result: OCRResult) -> list[str]:

@@ -6,11 +6,13 @@ real elements and read computed styles, with Playwright's retrying ``expect``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from playwright.sync_api import Locator, Page, expect
 
 from ocr_notebook.emulator.samples import SAMPLE_REGIONS
 
-__all__ = ["HIGHLIGHT", "boxes", "cards", "check_links", "expect_highlighted"]
+__all__ = ["HIGHLIGHT", "boxes", "cards", "check_links", "expect_highlighted", "hover_until"]
 
 # The highlight's tint: style.ACCENT_LINKED (#1565c0) at 20 % (its outline is the theme's brand
 # colour, which differs between JupyterLab and an export, so only its style is checked).
@@ -25,6 +27,24 @@ def boxes(root: Locator) -> Locator:
 def cards(root: Locator) -> Locator:
     """The region cards in ``root``."""
     return root.locator("ol.rg > li")
+
+
+def hover_until(target: Locator, check: Callable[[], object], attempts: int = 4) -> None:
+    """Point at ``target`` until ``check`` (retrying ``expect`` calls) passes.
+
+    A page still settling (JupyterLab re-laying out a reopened notebook's outputs) can move
+    the element from under a pointer that hovered it once; pointing again is what a person
+    does, so each attempt hovers anew and waits on the condition, never on a fixed delay.
+    """
+    for attempt in range(attempts):
+        target.hover()
+        try:
+            check()
+        except AssertionError:
+            if attempt == attempts - 1:
+                raise
+        else:
+            return
 
 
 def expect_highlighted(items: Locator, index: int) -> None:
@@ -51,13 +71,15 @@ def check_links(page: Page, root: Locator) -> None:
     page.mouse.move(0, 0)
     expect(rects.nth(2)).to_have_css("outline-style", "none")
 
-    items.nth(2).hover()
-    expect_highlighted(rects, 2)
-    expect_highlighted(items, 2)
+    def pair_lit(index: int) -> Callable[[], None]:
+        def check() -> None:
+            expect_highlighted(rects, index)
+            expect_highlighted(items, index)
 
-    rects.nth(1).hover()
-    expect_highlighted(items, 1)
-    expect_highlighted(rects, 1)
+        return check
+
+    hover_until(items.nth(2), pair_lit(2))
+    hover_until(rects.nth(1), pair_lit(1))
 
     page.mouse.move(0, 0)
     items.nth(0).focus()
