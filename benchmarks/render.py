@@ -97,8 +97,9 @@ def run_render(repeats: int, *, huge_mb: float = 5.0) -> list[Row]:
 
 def _unlinked(html: str) -> str:
     """The same output without what links rectangles to cards (attributes, rules, scope)."""
-    html = re.sub(r' (data-ocr-region="\d+"|tabindex="0")', "", html)
-    html = re.sub(r"\.ocrnb-[0-9a-f]{8}\{.*?\}\}</style>", "</style>", html)
+    html = re.sub(r' (data-ocr-region="\d+"|tabindex=0|class=r\d+)', "", html)
+    html = re.sub(r'class="bx r\d+"', 'class="bx"', html)
+    html = re.sub(r"\.ocrnb-[0-9a-f]{8} :is\(.*?\}\}</style>", "</style>", html)
     return re.sub(r' ocrnb-[0-9a-f]{8}"', '"', html)
 
 
