@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..results.models import Rect
 from .labels import place_labels
-from .linked import REGION_ATTRIBUTE
+from .linked import REGION_ATTRIBUTE, region_class
 from .style import (
     FIGURE,
     OVERLAY_IMAGE,
@@ -167,12 +167,13 @@ def overlay_html(image: bytes, boxes: Sequence[Box], *, embed: EmbedBudget, capt
         parts.append(f'<div class="bg" style="{canvas_style(width, height)}"></div>')
     for b, spot in zip(boxes, plan.spots, strict=True):
         link = f' {REGION_ATTRIBUTE}="{b.label}"' if b.linked else ""
+        cls = f"bx {region_class(b.label)}" if b.linked else "bx"
         label = f'<span class="lb" style="{label_style(spot, b.y1, height)}">{b.label}</span>'
         # A margin label belongs to the frame (see label_style); the others ride their box.
         inside, beside = ("", label) if spot.side == "margin" else (label, "")
         title = f"region {b.label}: ({b.x1}, {b.y1}) to ({b.x2}, {b.y2})"
         parts.append(
-            f'<span class="bx"{link} title="{title}" '
+            f'<span class="{cls}"{link} title="{title}" '
             f'style="{box_style(b.x1, b.y1, b.x2, b.y2, width, height)}">{inside}</span>{beside}'
         )
     parts.append("</div>")

@@ -36,7 +36,7 @@ from ..results.models import OCRResult, RegionResult, TaskStatus
 from ..results.outcomes import outcome_status
 from .bundles import mime_bundle
 from .images import Box, EmbedBudget, overlay_html
-from .linked import card_attributes, linked_rules, scope_class
+from .linked import LINKED_ROOT, card_attributes, linked_rules, scope_class
 from .regions import Limits, parse_boxes, render_region
 from .style import CARD_LIST, CHIP, CHIP_COLOURS, CSS, HEADER, SIDE, SPLIT
 from .text import clip, esc, human_size, inert, plural
@@ -298,7 +298,7 @@ def _result_html(
     listing = f'<ol class="rg" style="{CARD_LIST}">{cards}</ol>' if cards else ""
     if overlay:
         parts.append(
-            f'<div class="sp" style="{SPLIT}">{overlay}<div class="cs" style="{SIDE}">'
+            f'<div class="{LINKED_ROOT}" style="{SPLIT}">{overlay}<div class="cs" style="{SIDE}">'
             f"{listing}</div></div>"
         )
     else:

@@ -341,7 +341,7 @@ def _overlay(
     assert f"max-width:{size[0]}px" in frame.attrs["style"]
     rects, labels = [], []
     for i, element in enumerate(parsed.elements):
-        if element.attrs.get("class") != "bx":
+        if "bx" not in element.attrs.get("class", "").split():
             continue
         match = re.fullmatch(
             r"region (\d+): \((\d+), (\d+)\) to \((\d+), (\d+)\)", element.attrs["title"]

@@ -133,13 +133,38 @@ def assert_inert(parsed: Audit) -> None:
     # Our own stylesheet (plus, in a collection, one block of linking rules per result, each
     # scoped to its result's class), scoped under our root class.
     assert len(parsed.styles) <= 1 or all(
-        re.match(r"\.ocrnb-[0-9a-f]{8}\{", css) for css in parsed.styles[1:]
+        re.match(r"\.ocrnb-[0-9a-f]{8}[ {]", css) for css in parsed.styles[1:]
     )
     for css in parsed.styles:
-        selectors = [rule.split("{", 1)[0] for rule in css.split("}") if "{" in rule]
-        for selector in selectors:
-            for part in selector.split(","):
+        for selector in _top_level_selectors(css):
+            for part in _split_outside_parentheses(selector):
                 assert re.match(r"\.ocrnb(-b)?\b", part.strip()), f"unscoped CSS {part!r}"
+
+
+def _top_level_selectors(css: str) -> list[str]:
+    """The selectors of ``css``'s outermost rules (nested ones are relative to them)."""
+    selectors, depth, start = [], 0, 0
+    for i, char in enumerate(css):
+        if char == "{":
+            if depth == 0:
+                selectors.append(css[start:i])
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                start = i + 1
+    return selectors
+
+
+def _split_outside_parentheses(selector: str) -> list[str]:
+    """A selector list split at its own commas, not those inside ``:is(...)`` and the like."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(selector):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(selector[start:i])
+            start = i + 1
+    return [*parts, selector[start:]]
 
 
 def b64(data: bytes | str) -> str:

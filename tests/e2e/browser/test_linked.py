@@ -7,6 +7,7 @@ other rectangles do not have) and pointing at rectangle N must highlight card N;
 card does the same. Checked three times: in JupyterLab with a kernel; after saving, shutting
 the session down over REST and reopening with no kernel allowed to start; and in the HTML
 file ``jupyter nbconvert --to html`` writes, opened from disk. Nothing of it is JavaScript.
+A page holding two outputs of one result and another result checks that each lights up alone.
 """
 
 from __future__ import annotations
@@ -30,10 +31,13 @@ from nbformat.sign import NotebookNotary
 from playwright.sync_api import Browser, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
 
-from ocr_notebook.emulator.samples import SAMPLE_REGIONS
+from ocr_notebook import Rect, Submission
+from ocr_notebook.display.results import render_result_html
+from ocr_notebook.emulator.samples import SAMPLE_REGIONS, sample_png
+from tests.support.render import make_result
 
 from ._lab import SCREENSHOTS, LabServer, NotebookPage, code
-from ._linked_page import cards, check_links
+from ._linked_page import boxes, cards, check_links, expect_highlighted
 from ._ocr_page import SETUP
 
 pytestmark = pytest.mark.browser
@@ -234,5 +238,40 @@ def test_linked_in_the_nbconvert_html_export(
         readme = SCREENSHOTS / "linked-readme.png"
         root.screenshot(path=readme, scale="css")
         assert readme.stat().st_size < 150_000
+    finally:
+        context.close()
+
+
+def test_results_on_one_page_light_up_alone(browser: Browser) -> None:
+    # Two outputs of one result (same scope class) and another result, as in a notebook:
+    # pointing at or focusing a card of one highlights nothing in the others.
+    submission = Submission(
+        image=sample_png(), regions=tuple(Rect.from_box(box) for box, _text in SAMPLE_REGIONS)
+    )
+    one = make_result(RESULTS, submission=submission)
+    other = make_result([("Text", f"other {text}") for _t, text in RESULTS], submission=submission)
+    outputs = [render_result_html(one), render_result_html(one), render_result_html(other)]
+    assert outputs[0] == outputs[1] and outputs[0][:40] != outputs[2][:40]  # scope classes
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.set_content(
+            "<!doctype html><html><body>"
+            + "".join(f"<div class='output'>{html}</div>" for html in outputs)
+            + "</body></html>"
+        )
+        roots = [page.locator(".output").nth(i).locator(".ocrnb") for i in range(3)]
+        check_links(page, roots[0])
+        for pointed, root in enumerate(roots):
+            cards(root).nth(2).hover()
+            expect_highlighted(boxes(root), 2)
+            for other_root in roots[:pointed] + roots[pointed + 1 :]:
+                expect_highlighted(boxes(other_root), -1)  # -1: none of them
+                expect_highlighted(cards(other_root), -1)
+        page.mouse.move(0, 0)
+        cards(roots[1]).nth(1).focus()
+        expect_highlighted(boxes(roots[1]), 1)
+        for other_root in (roots[0], roots[2]):
+            expect_highlighted(boxes(other_root), -1)
     finally:
         context.close()
