@@ -138,11 +138,11 @@ function render({ model, el: root }) {
     const texts = model.get("texts") || [];
     layer.replaceChildren();
     regions.forEach((r, i) => {
-      const label = el("span", { class: "ocrwb-label", text: r.name ? `${i + 1} ${r.name}` : `${i + 1}` });
+      const label = el("span", { class: "ocrwb-label", text: r.name ? `${i} ${r.name}` : `${i}` });
       const box = el("div", {
         class: "ocrwb-box" + (i === selected ? " ocrwb-selected" : ""),
         "data-ocr-box": String(i),
-        title: texts[i] ? texts[i] : `rectangle ${i + 1}`,
+        title: texts[i] ? texts[i] : `rectangle ${i}`,
       }, label);
       box.style.left = `${(100 * r.x1) / w}%`;
       box.style.top = `${(100 * r.y1) / h}%`;
@@ -166,7 +166,7 @@ function render({ model, el: root }) {
         class: "ocrwb-name",
         type: "text",
         placeholder: "name",
-        "aria-label": `Name of rectangle ${i + 1}`,
+        "aria-label": `Name of rectangle ${i}`,
         "data-ocr-name": String(i),
       });
       name.value = r.name || "";
@@ -220,7 +220,7 @@ function render({ model, el: root }) {
       const row = el(
         "li",
         { class: "ocrwb-row" + (i === selected ? " ocrwb-selected" : ""), "data-ocr-row": String(i) },
-        el("div", { class: "ocrwb-head" }, el("span", { class: "ocrwb-num", text: String(i + 1) }), name, up, down, remove),
+        el("div", { class: "ocrwb-head" }, el("span", { class: "ocrwb-num", text: String(i) }), name, up, down, remove),
         text,
       );
       row.addEventListener("mousedown", (event) => {
