@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
 import httpx
 
-from ..regions.template import RegionTemplate, check_region_count
 from ..results.errors import (
     AuthenticationError,
     HTTPStatusError,
@@ -30,6 +29,7 @@ from ..results.errors import (
     TransportError,
 )
 from ..results.models import OCRResult, Rect, Submission, TaskStatus
+from ..wire.limits import check_region_count
 from ..wire.operations import (
     BINARIZE_BY_DEFAULT,
     IMAGE_ONLY_OPERATIONS,
@@ -54,10 +54,33 @@ __all__ = [
     "OCRClientBase",
     "OnStatus",
     "RegionInput",
+    "RegionSet",
     "build_submit_body",
 ]
 
 RegionInput = Sequence[int] | Rect
+
+
+@runtime_checkable
+class RegionSet(Protocol):
+    """Named rectangles drawn on an image of a known size: what a ``RegionTemplate`` is.
+
+    The client takes one in place of plain rectangles and scales it to the image it sends;
+    a protocol, so the client layer needs nothing from ``regions/``.
+    """
+
+    @property
+    def rects(self) -> tuple[Rect, ...]:
+        """The rectangles, in recognition order."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Each rectangle's name (``""`` when unnamed)."""
+
+    def scaled_to(self, size: tuple[int, int]) -> RegionSet:
+        """The same rectangles on an image of ``size`` (width, height)."""
+
+
 OnStatus = Callable[[PollEvent], None]
 #: The shell's transport (``httpx.BaseTransport`` or ``httpx.AsyncBaseTransport``).
 TransportT = TypeVar("TransportT", httpx.BaseTransport, httpx.AsyncBaseTransport)
@@ -307,7 +330,7 @@ class OCRClientBase(Generic[TransportT, SleepT]):
     def _submit_regions_request(
         self,
         data: bytes,
-        regions: Iterable[RegionInput] | RegionTemplate,
+        regions: Iterable[RegionInput] | RegionSet,
         *,
         image: object,
         language: str,
@@ -316,7 +339,7 @@ class OCRClientBase(Generic[TransportT, SleepT]):
         settings: Mapping[str, Any] | None,
     ) -> tuple[httpx.Request, Submission]:
         names: tuple[str, ...] = ()
-        if isinstance(regions, RegionTemplate):
+        if isinstance(regions, RegionSet):
             # Scaled to the size of the picture uploaded (a header read, no file I/O).
             template = regions.scaled_to(image_size(image, data))
             rects = template.rects

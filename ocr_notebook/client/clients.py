@@ -15,11 +15,10 @@ from typing import Any
 
 import httpx
 
-from ..regions.template import RegionTemplate
 from ..results.errors import OCRError
 from ..results.models import OCRResult, Rect
 from ..wire.operations import STATUS_OPERATION
-from .base import OCRClientBase, OnStatus, RegionInput
+from .base import OCRClientBase, OnStatus, RegionInput, RegionSet
 from .detection import DETECT_API, parse_detected_regions
 from .images import ImageInput, read_image
 from .polling import (
@@ -213,7 +212,7 @@ class OCRClient(OCRClientBase[httpx.BaseTransport, Callable[[float], object]]):
     def submit_regions(
         self,
         image: ImageInput,
-        regions: Iterable[RegionInput] | RegionTemplate,
+        regions: Iterable[RegionInput] | RegionSet,
         *,
         language: str = "English",
         result_type: str = "Text",
@@ -416,7 +415,7 @@ class AsyncOCRClient(OCRClientBase[httpx.AsyncBaseTransport, Callable[[float], A
     async def submit_regions(
         self,
         image: ImageInput,
-        regions: Iterable[RegionInput] | RegionTemplate,
+        regions: Iterable[RegionInput] | RegionSet,
         *,
         language: str = "English",
         result_type: str = "Text",
