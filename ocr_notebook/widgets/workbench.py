@@ -588,7 +588,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         """Round and clip every rectangle to the image; say which were clipped or refused."""
         cleaned: list[dict[str, Any]] = []
         lines: list[str] = []
-        for number, (item, name) in enumerate(items, start=1):
+        for number, (item, name) in enumerate(items):  # numbered from 0, as the view shows them
             box, front_name = _box_of(item)
             try:
                 rect, clipped = self.scan.clip(box)  # type: ignore[arg-type]

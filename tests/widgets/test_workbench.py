@@ -105,9 +105,9 @@ def test_regions_set_from_python_are_clipped_or_refused_with_a_note(comms: CommR
     wb = OCRWorkbench(sample_png())
     wb.regions = [*BOXES, (900, 300, 1200, 400), (5, 5, 5, 50), (2000, 2000, 2100, 2100)]
     assert wb.regions == [Rect(*b) for b in BOXES] + [Rect(900, 300, 1000, 320)]
-    assert "rectangle 5 clipped" in wb.note
-    assert "rectangle 6 refused" in wb.note and "zero area" in wb.note
-    assert "rectangle 7 refused" in wb.note and "outside" in wb.note
+    assert "rectangle 4 clipped" in wb.note
+    assert "rectangle 5 refused" in wb.note and "zero area" in wb.note
+    assert "rectangle 6 refused" in wb.note and "outside" in wb.note
     assert "\n" not in wb.note
     # The view follows: the last state sent holds the clipped rectangles.
     sent = [m["regions"] for m in comms.for_model(wb.canvas.model_id) if "regions" in m]
