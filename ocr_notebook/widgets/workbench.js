@@ -142,8 +142,12 @@ function render({ model, el: root }) {
       const box = el("div", {
         class: "ocrwb-box" + (i === selected ? " ocrwb-selected" : ""),
         "data-ocr-box": String(i),
+        "data-ocr-region": String(i),
         title: texts[i] ? texts[i] : `rectangle ${i}`,
       }, label);
+      // Pointing at a rectangle lights its row in the list, and the reverse (below).
+      box.addEventListener("mouseenter", () => link(i, true));
+      box.addEventListener("mouseleave", () => link(i, false));
       box.style.left = `${(100 * r.x1) / w}%`;
       box.style.top = `${(100 * r.y1) / h}%`;
       box.style.width = `${(100 * (r.x2 - r.x1)) / w}%`;
@@ -219,15 +223,31 @@ function render({ model, el: root }) {
       });
       const row = el(
         "li",
-        { class: "ocrwb-row" + (i === selected ? " ocrwb-selected" : ""), "data-ocr-row": String(i) },
+        {
+          class: "ocrwb-row" + (i === selected ? " ocrwb-selected" : ""),
+          "data-ocr-row": String(i),
+          "data-ocr-region": String(i),
+        },
         el("div", { class: "ocrwb-head" }, el("span", { class: "ocrwb-num", text: String(i) }), name, up, down, remove),
         text,
       );
+      row.addEventListener("mouseenter", () => link(i, true));
+      row.addEventListener("mouseleave", () => link(i, false));
+      row.addEventListener("focusin", () => link(i, true));
+      row.addEventListener("focusout", () => link(i, false));
       row.addEventListener("mousedown", (event) => {
         if (event.target === row || event.target === text) select(i);
       });
       list.append(row);
     });
+  }
+
+  // Rectangle i and its row share data-ocr-region="i"; light both while either is pointed at
+  // or focused (front-end only: nothing is sent to the kernel).
+  function link(i, on) {
+    for (const node of [...layer.children, ...list.children]) {
+      if (node.getAttribute("data-ocr-region") === String(i)) node.classList.toggle("ocrwb-linked", on);
+    }
   }
 
   function redraw() {

@@ -9,6 +9,7 @@ counts the comm messages the drawing sent: one per gesture, not one per mouse mo
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 
 import pytest
@@ -103,6 +104,17 @@ def test_draw_recognize_and_edit_with_the_mouse(
     assert read_printed(notebook, 3) == list(TEXTS)
     notebook.screenshot(f"workbench-{name}", notebook.cell(1))
 
+    # Pointing at a row lights its rectangle, pointing at a rectangle lights its row.
+    linked = re.compile(r"\bocrwb-linked\b")
+    area.locator('[data-ocr-row="2"]').hover()
+    expect(area.locator('[data-ocr-box="2"]')).to_have_class(linked)
+    expect(area.locator('[data-ocr-box="0"]')).not_to_have_class(linked)
+    x1, y1, x2, y2 = LINE_BOXES[0]
+    page.mouse.move(*to_screen(surface, (x1 + x2) / 2, (y1 + y2) / 2))
+    expect(area.locator('[data-ocr-row="0"]')).to_have_class(linked)
+    expect(area.locator('[data-ocr-row="2"]')).not_to_have_class(linked)
+    expect(area.locator('[data-ocr-box="0"]')).to_have_attribute("data-ocr-region", "0")
+
     # Correct a recognized text in place: Enter keeps it, as a correction of the result.
     fixed = "Hello, Jupyter! Regions read in order!"
     edit = area.locator('[data-ocr-text="3"]')
@@ -117,7 +129,7 @@ def test_draw_recognize_and_edit_with_the_mouse(
     # Select the last rectangle (a click inside it) and press Delete: three are left.
     x1, y1, x2, y2 = LINE_BOXES[-1]
     page.mouse.click(*to_screen(surface, (x1 + x2) / 2, (y1 + y2) / 2))
-    expect(area.locator('[data-ocr-box="3"]')).to_have_class("ocrwb-box ocrwb-selected")
+    expect(area.locator('[data-ocr-box="3"]')).to_have_class(re.compile(r"\bocrwb-selected\b"))
     page.keyboard.press("Delete")
     expect(area.locator("[data-ocr-box]")).to_have_count(3)
     regions, names, _ = read_printed(notebook, 2)
