@@ -21,7 +21,6 @@ from playwright.sync_api import Browser, BrowserContext, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
 from ._lab import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, LabServer, NotebookPage, VoilaServer
-from ._notebook7 import notebook7_server, open_notebook7  # noqa: F401 (fixtures)
 
 _MISSING = (
     f"BROWSER TESTS NOT RUN: Chromium is missing at {CHROMIUM}. "
@@ -76,7 +75,7 @@ def pytest_runtest_makereport(
 
 
 @pytest.fixture(scope="package")
-def lab_notebook7_server(
+def notebook7_server(
     chromium: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LabServer]:
     """A Notebook 7 server (``jupyter notebook``) on 127.0.0.1, stopped at the end."""
@@ -126,11 +125,11 @@ def open_notebook(
 
 
 @pytest.fixture
-def open_lab_notebook7(
-    request: pytest.FixtureRequest, lab_notebook7_server: LabServer, browser: Browser
+def open_notebook7(
+    request: pytest.FixtureRequest, notebook7_server: LabServer, browser: Browser
 ) -> Iterator[Callable[[str], NotebookPage]]:
     """``open_notebook`` in Notebook 7 (``/notebooks/<path>``)."""
-    yield from _opener(request, lab_notebook7_server, browser)
+    yield from _opener(request, notebook7_server, browser)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The same user-facing checks in Jupyter Notebook 7 as in JupyterLab (``_notebook7.py``).
+"""The same user-facing checks in Jupyter Notebook 7 as in JupyterLab (``LabServer`` with ``app="notebook"``).
 
 ``%ocr_fetch`` with its live badge going Pending/Processing to a green Completed, the result
 drawn on its image with linked rectangles and cards whose labels cover no rectangle, and
@@ -15,9 +15,8 @@ from playwright.sync_api import expect
 
 from ocr_notebook.emulator.samples import SAMPLE_REGIONS
 
-from ._lab import code
+from ._lab import LabServer, NotebookPage, code
 from ._linked_page import check_links
-from ._notebook7 import Notebook7Page, Notebook7Server
 from ._ocr_page import (
     RUNNING,
     SETUP,
@@ -42,7 +41,7 @@ remember(emu.base_url, task_id, Submission(
 
 
 def test_ocr_fetch_badge_and_linked_result_in_notebook7(
-    notebook7_server: Notebook7Server, open_notebook7: Callable[[str], Notebook7Page]
+    notebook7_server: LabServer, open_notebook7: Callable[[str], NotebookPage]
 ) -> None:
     path = notebook7_server.write_notebook(
         "nb7-fetch.ipynb", [code(SETUP), code(SUBMIT), code("%ocr_fetch $task_id")]
@@ -69,7 +68,7 @@ def test_ocr_fetch_badge_and_linked_result_in_notebook7(
 
 
 def test_widget_fetch_then_cancel_in_notebook7(
-    notebook7_server: Notebook7Server, open_notebook7: Callable[[str], Notebook7Page]
+    notebook7_server: LabServer, open_notebook7: Callable[[str], NotebookPage]
 ) -> None:
     done_id, slow_id = str(uuid.uuid4()), str(uuid.uuid4())
     path = notebook7_server.write_notebook(

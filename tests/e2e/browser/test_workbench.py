@@ -60,8 +60,8 @@ def front_end(
         )
     return (
         "notebook7",
-        request.getfixturevalue("lab_notebook7_server"),
-        request.getfixturevalue("open_lab_notebook7"),
+        request.getfixturevalue("notebook7_server"),
+        request.getfixturevalue("open_notebook7"),
     )
 
 
