@@ -6,9 +6,17 @@ The badge is ``render_badge_html``'s pill (``.ocrnb-b .p``) inside a widget; the
 
 from __future__ import annotations
 
+import asyncio
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
 from playwright.sync_api import Locator, expect
 
-from ._lab import NotebookPage
+from ._lab import NotebookPage, code
 
 # The first cell of every scratch notebook: an emulator inside the kernel (loopback only), its
 # generated credentials in the environment as a user would set them, and the extension loaded.
@@ -27,6 +35,46 @@ print("emulator ready")
 """
 
 RUNNING = ("Starting", "Pending", "Processing")
+
+
+def execute_headless(cells: Sequence[str], tmp: Path) -> nbformat.NotebookNode:
+    """Run ``cells`` in a real kernel with nbclient and return the notebook with its outputs.
+
+    The kernel gets no credentials from this process and its own IPython and runtime folders
+    under ``tmp``. nbclient runs on a loop of its own in a thread: this thread's event loop
+    belongs to the sync Playwright.
+    """
+    patch = pytest.MonkeyPatch()
+    for name in ("ASPOSE_OCR_CLIENT_ID", "ASPOSE_OCR_CLIENT_SECRET", "ASPOSE_OCR_BASE_URL"):
+        patch.delenv(name, raising=False)
+    patch.setenv("IPYTHONDIR", str(tmp / "ipython"))
+    patch.setenv("JUPYTER_RUNTIME_DIR", str(tmp / "runtime"))
+    try:
+        nb: nbformat.NotebookNode = nbformat.v4.new_notebook(cells=[code(s) for s in cells])
+        nb.metadata["kernelspec"] = {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        }
+        client = NotebookClient(nb, timeout=60, kernel_name="python3")
+        failure: list[BaseException] = []
+
+        def execute() -> None:
+            try:
+                asyncio.run(client.async_execute())
+            except BaseException as exc:  # handed to the caller below
+                failure.append(exc)
+
+        worker = threading.Thread(target=execute)
+        worker.start()
+        worker.join(90)
+        assert not worker.is_alive(), "nbclient did not finish in 90 s"
+        if failure:
+            raise failure[0]
+    finally:
+        patch.undo()
+    return nb
+
 
 # Badge colour family -> the JupyterLab theme variable its pill is painted with.
 THEME = {

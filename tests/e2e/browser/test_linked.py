@@ -12,12 +12,10 @@ A page holding two outputs of one result and another result checks that each lig
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import subprocess
 import sys
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -26,7 +24,6 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbformat.sign import NotebookNotary
 from playwright.sync_api import Browser, Page, Route, expect
 from playwright.sync_api import Error as PlaywrightError
@@ -36,9 +33,9 @@ from ocr_notebook.display.results import render_result_html
 from ocr_notebook.emulator.samples import SAMPLE_REGIONS, sample_png
 from tests.support.render import make_result
 
-from ._lab import SCREENSHOTS, LabServer, NotebookPage, code
+from ._lab import SCREENSHOTS, LabServer, NotebookPage
 from ._linked_page import boxes, cards, check_links, expect_highlighted
-from ._ocr_page import SETUP
+from ._ocr_page import SETUP, execute_headless
 
 pytestmark = pytest.mark.browser
 
@@ -62,38 +59,7 @@ RESULT_CELL = 2
 def saved_notebook(lab_server: LabServer, tmp_path_factory: pytest.TempPathFactory) -> str:
     """The notebook with its fetched result, executed by nbclient and signed: trusted."""
     tmp = tmp_path_factory.mktemp("linked")
-    patch = pytest.MonkeyPatch()
-    for name in ("ASPOSE_OCR_CLIENT_ID", "ASPOSE_OCR_CLIENT_SECRET", "ASPOSE_OCR_BASE_URL"):
-        patch.delenv(name, raising=False)
-    patch.setenv("IPYTHONDIR", str(tmp / "ipython"))
-    patch.setenv("JUPYTER_RUNTIME_DIR", str(tmp / "runtime"))
-    try:
-        nb = nbformat.v4.new_notebook(
-            cells=[code(SETUP), code(FETCH), code("%ocr_fetch $task_id"), code("emu.stop()")]
-        )
-        nb.metadata["kernelspec"] = {
-            "name": "python3",
-            "display_name": "Python 3 (ipykernel)",
-            "language": "python",
-        }
-        client = NotebookClient(nb, timeout=60, kernel_name="python3")
-        failure: list[BaseException] = []
-
-        def execute() -> None:
-            # A loop of its own in a thread: this thread's loop belongs to the sync Playwright.
-            try:
-                asyncio.run(client.async_execute())
-            except BaseException as exc:  # handed to the test below
-                failure.append(exc)
-
-        worker = threading.Thread(target=execute)
-        worker.start()
-        worker.join(90)
-        assert not worker.is_alive(), "nbclient did not finish in 90 s"
-        if failure:
-            raise failure[0]
-    finally:
-        patch.undo()
+    nb = execute_headless([SETUP, FETCH, "%ocr_fetch $task_id", "emu.stop()"], tmp)
     # Signed where this server looks (its JUPYTER_DATA_DIR): the author's own, trusted notebook.
     with NotebookNotary(data_dir=str(lab_server.root.parent / "data")) as notary:
         signed: Any = nb

@@ -11,10 +11,8 @@ apart can fail.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import re
-import threading
 import uuid
 from collections.abc import Callable
 from html.parser import HTMLParser
@@ -23,14 +21,13 @@ from typing import Any
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbformat.sign import NotebookNotary
 from playwright.sync_api import Locator
 
 from ocr_notebook.emulator.samples import SAMPLE_REGIONS
 
-from ._lab import LabServer, NotebookPage, code
-from ._ocr_page import SETUP, active_attributes, region_texts
+from ._lab import LabServer, NotebookPage
+from ._ocr_page import SETUP, active_attributes, execute_headless, region_texts
 
 pytestmark = pytest.mark.browser
 
@@ -76,37 +73,9 @@ class _Styles(HTMLParser):
         self.found += [value or "" for name, value in attrs if name == "style"]
 
 
-def _executed_notebook(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+def _executed_notebook(root: Path, tmp_path: Path) -> str:
     """Run the notebook in a real kernel with nbclient and save it with its outputs, unsigned."""
-    for name in ("ASPOSE_OCR_CLIENT_ID", "ASPOSE_OCR_CLIENT_SECRET", "ASPOSE_OCR_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / "runtime"))
-    nb = nbformat.v4.new_notebook(
-        cells=[code(SETUP), code(FETCH), code("%ocr_fetch $task_id"), code("emu.stop()")]
-    )
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    client = NotebookClient(nb, timeout=60, kernel_name="python3")
-    # In a thread of its own, on a loop that asyncio.run closes: this thread's event loop
-    # belongs to the sync Playwright.
-    failure: list[BaseException] = []
-
-    def execute() -> None:
-        try:
-            asyncio.run(client.async_execute())
-        except BaseException as exc:  # handed to the test below
-            failure.append(exc)
-
-    worker = threading.Thread(target=execute)
-    worker.start()
-    worker.join(90)
-    assert not worker.is_alive(), "nbclient did not finish in 90 s"
-    if failure:
-        raise failure[0]
+    nb = execute_headless([SETUP, FETCH, "%ocr_fetch $task_id", "emu.stop()"], tmp_path)
     nbformat.write(nb, root / NAME)
     return NAME
 
@@ -221,9 +190,8 @@ def test_saved_outputs_read_well_untrusted_and_styled_trusted(
     lab_server: LabServer,
     open_notebook: Callable[[str], NotebookPage],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    path = _executed_notebook(lab_server.root, tmp_path, monkeypatch)
+    path = _executed_notebook(lab_server.root, tmp_path)
     saved_html = _saved_html(lab_server.root)
     assert "<style>" in saved_html and "<svg" not in saved_html
     with _notary(lab_server) as notary:
