@@ -146,14 +146,10 @@ class TemplateFileError(OCRError, ValueError):
     """A region template file is malformed, has the wrong shape, or is from a newer version."""
 
 
-class TransportError(OCRError):
-    """The request did not get an HTTP answer: connection refused or dropped, DNS, timeout.
+class _AfterRetries:
+    """What a poll that gave up after retrying records on the failure that ended it.
 
     Attributes:
-        url: The service's base URL (what ``base_url`` is set to), when known.
-        reason: A few words for a badge: "connection refused", "name not resolved", ...
-        detail: The transport's own words (e.g. ``ConnectError: [Errno 111] Connection
-            refused``), when known.
         attempts: Requests made before the poll gave up (None: one request, not a poll).
         elapsed: Seconds from the first of those attempts to giving up.
         deadline: The poll's deadline in seconds, when it cut the retries short.
@@ -162,6 +158,18 @@ class TransportError(OCRError):
     attempts: int | None = None
     elapsed: float | None = None
     deadline: float | None = None
+
+
+class TransportError(OCRError, _AfterRetries):
+    """The request did not get an HTTP answer: connection refused or dropped, DNS, timeout.
+
+    Attributes:
+        url: The service's base URL (what ``base_url`` is set to), when known.
+        reason: A few words for a badge: "connection refused", "name not resolved", ...
+        detail: The transport's own words (e.g. ``ConnectError: [Errno 111] Connection
+            refused``), when known.
+        attempts, elapsed, deadline: see :class:`_AfterRetries` (a poll that gave up).
+    """
 
     def __init__(
         self,
@@ -178,20 +186,15 @@ class TransportError(OCRError):
         self.detail = detail
 
 
-class HTTPStatusError(OCRError):
+class HTTPStatusError(OCRError, _AfterRetries):
     """The service answered with an HTTP status this client does not expect.
 
     Attributes:
         retry_after: Seconds the service asked us to wait (``Retry-After``), when it said.
         url: The service's base URL, when known.
-        attempts: Requests made before the poll gave up on a 429 or 5xx (None otherwise).
-        elapsed: Seconds from the first of those attempts to giving up.
-        deadline: The poll's deadline in seconds, when it cut the retries short.
+        attempts, elapsed, deadline: see :class:`_AfterRetries` (a poll that gave up on a
+            429 or 5xx).
     """
-
-    attempts: int | None = None
-    elapsed: float | None = None
-    deadline: float | None = None
 
     def __init__(
         self,
@@ -296,7 +299,7 @@ _Retried = TypeVar("_Retried", bound="TransportError | HTTPStatusError")
 
 def gave_up_retrying(error: BaseException) -> bool:
     """Whether ``error`` ended a poll after retries: no usable answer from the service."""
-    return isinstance(error, (TransportError, HTTPStatusError)) and error.attempts is not None
+    return isinstance(error, _AfterRetries) and error.attempts is not None
 
 
 def after_retries(
