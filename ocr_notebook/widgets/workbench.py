@@ -34,6 +34,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..client.clients import AsyncOCRClient, OCRClient
+from ..display.text import plural
 from ..notebook.badge import StatusBadge
 from ..notebook.messages import one_line
 from ..notebook.runner import fetch_async, fetch_blocking
@@ -267,7 +268,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         count = len(self.canvas.regions)
         self._replace([], None)
         if count:
-            self._say(f"Cleared {_plural(count)}; click Undo to bring them back.")
+            self._say(f"Cleared {plural(count, 'rectangle')}; click Undo to bring them back.")
 
     def undo(self) -> None:
         """Bring back the rectangles the last Clear, Detect or template replaced."""
@@ -275,7 +276,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             return
         previous, self._undo = self._undo, list(self.canvas.regions)
         self.canvas.regions = previous
-        self._say(f"Restored {_plural(len(previous))}.")
+        self._say(f"Restored {plural(len(previous), 'rectangle')}.")
 
     # -- service ----------------------------------------------------------------------------
 
@@ -317,7 +318,9 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             if not found:
                 self._say("The service found no text blocks; draw the rectangles instead.")
                 return
-            self._replace([(rect, "") for rect in found], f"{_plural(len(found))} detected")
+            self._replace(
+                [(rect, "") for rect in found], f"{plural(len(found), 'rectangle')} detected"
+            )
 
         return self._launch(run_async, run_sync, finished)
 
@@ -348,7 +351,7 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
             self._fail(exc, "fix the rectangles and click Recognize")
             return None
         snapshot = [r.as_tuple() for r in self.regions]
-        self._say(f"Submitting {_plural(len(snapshot))}…")
+        self._say(f"Submitting {plural(len(snapshot), 'rectangle')}…")
 
         def submitted(task_id: str) -> StatusBadge:
             self._say("")
@@ -568,7 +571,11 @@ class OCRWorkbench(widgets.VBox):  # type: ignore[misc]
         self._set_regions(cleaned)
         head = []
         if what is not None:
-            kept = f" ({_plural(len(before))} before: click Undo for them)" if before else ""
+            kept = (
+                f" ({plural(len(before), 'rectangle')} before: click Undo for them)"
+                if before
+                else ""
+            )
             head.append(f"{what[0].upper()}{what[1:]}{kept}")
         self._say("; ".join([*head, *lines]))
 
@@ -657,10 +664,6 @@ def _only(outcome: OCRResult | OCRError) -> OCRResult:
     if isinstance(outcome, OCRError):
         raise outcome
     return outcome
-
-
-def _plural(count: int) -> str:
-    return f"{count} rectangle{'s' if count != 1 else ''}"
 
 
 def _first_line(exc: BaseException) -> str:
