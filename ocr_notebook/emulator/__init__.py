@@ -22,6 +22,10 @@ What it does, beyond the wire format of the API's OpenAPI file
   profile deskew, a median filter for "dewarp", a 2x Lanczos upscale (all PNG); CSV/XLSX
   tables from word boxes; DetectRegions' block boxes; invoice fields parsed from the text;
   a fixed IdentifyFont guess; a WAV of tones for text-to-speech; PDFs are not rasterized.
+* ``ocr=False`` (``--no-ocr``) answers with stand-in texts instead of Tesseract, and
+  ``rate_limit=R`` (``--rate-limit R``) answers 429 with ``Retry-After`` beyond R requests
+  a second per client: a load target. ``Emulator.counts`` says what it served
+  (submissions per operation, GETs, 429s).
 * A GET of a task whose latency has passed waits (up to 15 s) for its OCR to finish, so a
   GET right after a POST sees Completed, as the vendor's examples expect.
 """
@@ -30,5 +34,6 @@ from __future__ import annotations
 
 from ._fault_plan import FaultPlan, FaultRule
 from ._server import Emulator, EmulatorWarning
+from ._traffic import RequestCounts
 
-__all__ = ["Emulator", "EmulatorWarning", "FaultPlan", "FaultRule"]
+__all__ = ["Emulator", "EmulatorWarning", "FaultPlan", "FaultRule", "RequestCounts"]

@@ -62,6 +62,22 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds a locked-out pair must wait (default 600)",
     )
     parser.add_argument(
+        "--no-ocr",
+        dest="ocr",
+        action="store_false",
+        help=(
+            "answer every recognition with a stand-in text (a few words, the same for the "
+            "same region of the same image) instead of running Tesseract: a load target"
+        ),
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_rate,
+        default=None,
+        metavar="R",
+        help="answer 429 with Retry-After beyond R requests a second per client (default: none)",
+    )
+    parser.add_argument(
         "--faults",
         metavar="SPEC",
         type=_fault_spec,
@@ -76,6 +92,16 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     return parser
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected requests per second > 0, got {text!r}")
+    return value
 
 
 def _failed_logins(text: str) -> int | None:
@@ -110,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             faults=args.faults,
             max_failed_logins=args.max_failed_logins,
             login_lockout=args.login_lockout,
+            ocr=args.ocr,
+            rate_limit=args.rate_limit,
         )
         emulator.start()
     except (OSError, ValueError, RuntimeError) as exc:
@@ -131,6 +159,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("client_secret: the one given with --client-secret")
     if args.faults is not None:
         print(f"faults: {args.faults!r}")
+    if not args.ocr:
+        print("OCR off: stand-in texts, no Tesseract.")
+    if args.rate_limit is not None:
+        print(f"rate limit: {args.rate_limit:g} requests/s per client, then 429.")
     print(f"latency {emulator.latency:g} s, retention {emulator.retention:g} s. Stop with Ctrl+C.")
     sys.stdout.flush()
     try:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from urllib.parse import unquote
 
-__all__ = ["OPERATIONS", "Kind", "Operation", "find_operation"]
+__all__ = ["OPERATIONS", "Kind", "Operation", "endpoint_name", "find_operation"]
 
 
 class Kind(enum.Enum):
@@ -71,3 +72,24 @@ _BY_LOWER = {op.name.lower(): op for op in OPERATIONS}
 def find_operation(name: str) -> Operation | None:
     """The operation whose name matches ``name`` case-insensitively (routing is ASP.NET style)."""
     return _BY_LOWER.get(name.lower())
+
+
+_PREFIX = "/v5.0/ocr/"
+
+
+def endpoint_name(path: str) -> str:
+    """The endpoint a request path names, for counting requests.
+
+    An operation as the spec spells it (``RecognizeRegions``), ``GetTaskStatus``, ``token``,
+    or ``other`` (unknown and deprecated paths).
+    """
+    lowered = unquote(path).rstrip("/").lower()
+    if lowered == "/connect/token":
+        return "token"
+    if not lowered.startswith(_PREFIX):
+        return "other"
+    name = lowered[len(_PREFIX) :]
+    if name == "utilities/gettaskstatus":
+        return "GetTaskStatus"
+    operation = _BY_LOWER.get(name)
+    return operation.name if operation is not None else "other"

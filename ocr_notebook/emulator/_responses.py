@@ -24,6 +24,7 @@ _PROBLEM_TYPES = {
     404: "https://tools.ietf.org/html/rfc9110#section-15.5.5",
     405: "https://tools.ietf.org/html/rfc9110#section-15.5.6",
     413: "https://tools.ietf.org/html/rfc9110#section-15.5.14",
+    429: "https://tools.ietf.org/html/rfc6585#section-4",
     500: "https://tools.ietf.org/html/rfc9110#section-15.6.1",
 }
 _TITLES = {
@@ -32,6 +33,7 @@ _TITLES = {
     404: "Not Found",
     405: "Method Not Allowed",
     413: "Payload Too Large",
+    429: "Too Many Requests",
     500: "An error occurred while processing your request.",
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import socket
 import threading
 import time
@@ -17,6 +18,7 @@ from ._fault_plan import FaultPlan
 from ._service import Service
 from ._store import Clock
 from ._tokens import generate_client_id, generate_client_secret
+from ._traffic import RateLimiter, RequestCounts, Traffic
 
 if TYPE_CHECKING:
     import uvicorn
@@ -46,6 +48,17 @@ def _fault_plan(faults: FaultPlan | str | None) -> FaultPlan | None:
     if isinstance(faults, str):
         return FaultPlan.parse(faults)
     raise TypeError(f"faults must be a FaultPlan, a spec string or None, got {type(faults)!r}.")
+
+
+def _rate_limit(value: float | None) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    if not 0 < number < math.inf:
+        raise ValueError(
+            f"rate_limit must be requests per second > 0 (or None for no limit), got {value!r}."
+        )
+    return number
 
 
 def _positive(name: str, value: float, *, allow_zero: bool) -> float:
@@ -80,6 +93,14 @@ class Emulator:
             the token endpoint answers that pair 429 with ``Retry-After``, as the service
             does after 5; None turns the lockout off.
         login_lockout: Seconds such a pair stays locked out (the service: 600).
+        ocr: False answers every recognition with a stand-in text instead of running
+            Tesseract (a few words chosen by a hash of the region's pixels: the same
+            region of the same image always reads the same), so a load test measures its
+            client rather than OCR on the same cores. Hocr holds those words; Pdf is a
+            blank page. Settable while running.
+        rate_limit: Requests a second each client may send (per client id; per address
+            without a bearer token); beyond it the emulator answers 429 with
+            ``Retry-After``. None: no limit. Settable while running.
 
     Example:
         >>> with Emulator() as emu:  # doctest: +SKIP
@@ -100,6 +121,8 @@ class Emulator:
         faults: FaultPlan | str | None = None,
         max_failed_logins: int | None = 5,
         login_lockout: float = 600.0,
+        ocr: bool = True,
+        rate_limit: float | None = None,
     ) -> None:
         if not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be an integer 0-65535 (0 picks a free one), got {port!r}.")
@@ -127,9 +150,15 @@ class Emulator:
             clock=clock or time.time,
             max_failed_logins=max_failed_logins,
             login_lockout=_positive("login_lockout", login_lockout, allow_zero=False),
+            ocr=bool(ocr),
         )
         self.app = EmulatorApp(self._service)
         self._injector = FaultInjector(self.app, _fault_plan(faults))
+        self._traffic = Traffic(
+            self._injector,
+            self._service.tokens,
+            RateLimiter(_rate_limit(rate_limit), self._service.clock),
+        )
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -173,6 +202,36 @@ class Emulator:
         """Replace the fault plan (a spec string is parsed); returns the plan now in force."""
         self.faults = plan
         return self.faults
+
+    @property
+    def ocr(self) -> bool:
+        """Whether recognition runs Tesseract (False: stand-in texts, see the class doc)."""
+        return self._service.ocr
+
+    @ocr.setter
+    def ocr(self, value: bool) -> None:
+        self._service.ocr = bool(value)
+
+    @property
+    def rate_limit(self) -> float | None:
+        """Requests a second each client may send before 429s; None: no limit."""
+        return self._traffic.limiter.limit
+
+    @rate_limit.setter
+    def rate_limit(self, value: float | None) -> None:
+        self._traffic.limiter.limit = _rate_limit(value)
+
+    @property
+    def counts(self) -> RequestCounts:
+        """What the server answered so far: submissions per operation, GETs, 429s, ...
+
+        A snapshot (:class:`RequestCounts`); read it again for newer numbers.
+        """
+        return self._traffic.counts()
+
+    def reset_counts(self) -> None:
+        """Start counting answered requests afresh."""
+        self._traffic.reset()
 
     @property
     def token_ttl(self) -> float:
@@ -276,7 +335,7 @@ class Emulator:
         sock = self._bind()
         self._injector.arm()
         config = uvicorn.Config(
-            self._injector,
+            self._traffic,
             log_level="warning",
             access_log=False,
             lifespan="off",
@@ -327,4 +386,7 @@ class Emulator:
 
     def __repr__(self) -> str:
         where = self.base_url if self._port is not None else "stopped"
-        return f"<Emulator {where} latency={self.latency:g}s client_id={self.client_id!r}>"
+        extra = "" if self.ocr else " ocr=off"
+        if self.rate_limit is not None:
+            extra += f" rate_limit={self.rate_limit:g}/s"
+        return f"<Emulator {where} latency={self.latency:g}s{extra} client_id={self.client_id!r}>"

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from . import _ocr
+from . import _ocr, _standin
 from ._logins import LoginLimiter
 from ._requests import Job
 from ._responses import not_exist, ocr_response, outcome_response
@@ -31,19 +31,27 @@ FINAL_CODES = {
 # examples GET right after POST and expect Completed). Past this it answers Processing.
 DUE_WAIT_SECONDS = 15.0
 
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _executor: ThreadPoolExecutor | None = None
 _executor_lock = threading.Lock()
+_warmed = False  # whether Tesseract was loaded in the pool's workers
 
 
-def shared_executor() -> ThreadPoolExecutor:
-    """The process-wide OCR worker pool: Tesseract instances stay loaded across emulators."""
-    global _executor
+def shared_executor(*, warm: bool = True) -> ThreadPoolExecutor:
+    """The process-wide OCR worker pool: Tesseract instances stay loaded across emulators.
+
+    Args:
+        warm: Load Tesseract in each worker now (once per process), so no real task pays
+            for it; an emulator with OCR off asks for the pool without loading it.
+    """
+    global _executor, _warmed
     with _executor_lock:
         if _executor is None:
-            workers = max(1, min(4, os.cpu_count() or 1))
-            _executor = ThreadPoolExecutor(workers, thread_name_prefix="ocr-emulator-worker")
-            # Load the model in each worker in the background, so no real task pays for it.
-            for _ in range(workers):
+            _executor = ThreadPoolExecutor(_WORKERS, thread_name_prefix="ocr-emulator-worker")
+        if warm and not _warmed:
+            _warmed = True
+            # In the background: the emulator answers meanwhile.
+            for _ in range(_WORKERS):
                 _executor.submit(_ocr.warm_up)
         return _executor
 
@@ -69,13 +77,15 @@ class Service:
         max_failed_logins: int | None = 5,
         login_lockout: float = 600.0,
         executor: ThreadPoolExecutor | None = None,
+        ocr: bool = True,
     ) -> None:
         self.clock = clock
         self.latency = latency
+        self.ocr = ocr
         self.store = TaskStore(retention, clock)
         self.tokens = TokenIssuer(client_id, client_secret, token_ttl, clock)
         self.logins = LoginLimiter(max_failed_logins, login_lockout, clock)
-        self._executor = executor or shared_executor()
+        self._executor = executor or shared_executor(warm=ocr)
 
     # -- writing -----------------------------------------------------------------------
 
@@ -84,7 +94,7 @@ class Service:
         task = Task(
             new_task_id(job.operation.speech), job.operation.name, self.clock(), self.latency
         )
-        future = self._executor.submit(run_job, job)
+        future = self._executor.submit(run_job, job, _ocr if self.ocr else _standin)
         task.future = future
 
         def record(done: Future[Outcome]) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -13,7 +14,7 @@ from ._operations import Kind
 from ._requests import Job, Region, Settings
 from ._store import Outcome
 
-__all__ = ["run_job"]
+__all__ = ["Engine", "run_job"]
 
 _MAX_PIXELS = 60_000_000  # bigger than any page scan; refuses decompression bombs early
 _FORMATS = {
@@ -31,6 +32,18 @@ _EMPTY_HOCR = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<html xmlns="http://www.w3.org/1999/xhtml">'
     b"<head><title></title></head><body></body></html>\n"
 )
+
+
+class Engine(Protocol):
+    """What reads text: ``_ocr`` (Tesseract) or ``_standin`` (``Emulator(ocr=False)``)."""
+
+    def recognize(self, image: Image.Image, formats: Iterable[str]) -> dict[str, bytes]:
+        """``image`` read once and rendered in each of ``formats`` (Text, Hocr, Pdf)."""
+        ...
+
+    def words(self, image: Image.Image) -> list[_ocr.Word]:
+        """Every word found in ``image`` with its box."""
+        ...
 
 
 class _Undecodable(Exception):
@@ -98,9 +111,9 @@ def _language_warnings(settings: Settings) -> list[str]:
     return [f"The emulator reads English only; {settings.language[:40]!r} was read as English."]
 
 
-def _lines_json(image: Image.Image) -> bytes:
+def _lines_json(image: Image.Image, engine: Engine) -> bytes:
     blocks = []
-    for line in _results.text_lines(_ocr.words(image)):
+    for line in _results.text_lines(engine.words(image)):
         blocks.append(
             {
                 "text": " ".join(w.text for w in line),
@@ -113,15 +126,17 @@ def _lines_json(image: Image.Image) -> bytes:
     return json.dumps(blocks, ensure_ascii=False).encode("utf-8")
 
 
-def _render(image: Image.Image, formats: Sequence[str], trial: bool) -> list[tuple[str, bytes]]:
+def _render(
+    image: Image.Image, formats: Sequence[str], trial: bool, engine: Engine
+) -> list[tuple[str, bytes]]:
     ocr_formats = [f for f in formats if f in ("Text", "Hocr", "Pdf")]
-    rendered = _ocr.recognize(image, ocr_formats) if ocr_formats else {}
+    rendered = engine.recognize(image, ocr_formats) if ocr_formats else {}
     out = []
     for kind in formats:
         if kind == "ImagePNG":
             out.append((kind, _results.png(image)))
         elif kind == "JSON":
-            out.append((kind, _lines_json(image)))
+            out.append((kind, _lines_json(image, engine)))
         else:
             data = rendered[kind]
             if trial and kind == "Text":
@@ -141,7 +156,7 @@ def _crop(image: Image.Image, region: Region) -> Image.Image | None:
     return image.crop((left, top, right, bottom))
 
 
-def _recognize(job: Job) -> Outcome:
+def _recognize(job: Job, engine: Engine) -> Outcome:
     settings = job.settings
     image = _prepare(_decode(job.image), settings)
     formats = _FORMATS[settings.result_type]
@@ -151,7 +166,7 @@ def _recognize(job: Job) -> Outcome:
         return Outcome(
             "Completed",
             "Ok",
-            tuple(_render(image, formats, job.operation.trial)),
+            tuple(_render(image, formats, job.operation.trial, engine)),
             warnings=tuple(warnings_),
         )
     results: list[tuple[str, bytes]] = []
@@ -164,13 +179,13 @@ def _recognize(job: Job) -> Outcome:
                 f"Region {number} {list(region.rect)} lies outside the "
                 f"{image.width}x{image.height} image or is empty; its result is empty."
             )
-        results.extend(_render(crop if crop is not None else blank, formats, trial=False))
+        results.extend(_render(crop if crop is not None else blank, formats, False, engine))
     return Outcome("Completed", "Ok", tuple(results), warnings=tuple(warnings_))
 
 
-def _recognize_pdf(job: Job) -> Outcome:
+def _recognize_pdf(job: Job, engine: Engine) -> Outcome:
     if not job.image.startswith(b"%PDF"):
-        return _recognize(job)
+        return _recognize(job, engine)
     formats = _FORMATS[job.settings.result_type]
     empty = {"Text": b"", "Pdf": job.image, "Hocr": _EMPTY_HOCR, "JSON": b"[]"}
     results = tuple((kind, empty.get(kind, b"")) for kind in formats)
@@ -178,9 +193,9 @@ def _recognize_pdf(job: Job) -> Outcome:
     return Outcome("Completed", "Ok", results, warnings=(note,))
 
 
-def _table(job: Job) -> Outcome:
+def _table(job: Job, engine: Engine) -> Outcome:
     image = _prepare(_decode(job.image), job.settings)
-    rows = _results.table_rows(_ocr.words(image))
+    rows = _results.table_rows(engine.words(image))
     kind = job.settings.result_type_table
     results: list[tuple[str, bytes]] = []
     if kind in ("Csv", "CsvAndExcel"):
@@ -192,7 +207,7 @@ def _table(job: Job) -> Outcome:
     return Outcome("Completed", "Ok", tuple(results))
 
 
-def _djvu(job: Job) -> Outcome:
+def _djvu(job: Job, engine: Engine) -> Outcome:
     try:
         image = _decode(job.image)
     except _Undecodable:
@@ -200,7 +215,7 @@ def _djvu(job: Job) -> Outcome:
             note = "The emulator cannot render DjVu pages; the PDF has one blank page."
             return Outcome("Completed", "Ok", (("Pdf", _results.blank_pdf()),), warnings=(note,))
         raise
-    pdf = _ocr.recognize(_prepare(image, job.settings), ["Pdf"])["Pdf"]
+    pdf = engine.recognize(_prepare(image, job.settings), ["Pdf"])["Pdf"]
     return Outcome("Completed", "Ok", (("Pdf", pdf),))
 
 
@@ -215,37 +230,40 @@ def _image_processing(job: Job) -> Outcome:
     return Outcome("Completed", "Ok", (("ImagePNG", _results.png(transform(image))),))
 
 
-def _other(job: Job) -> Outcome:
+def _other(job: Job, engine: Engine) -> Outcome:
     kind = job.operation.kind
     if kind is Kind.SPEECH:
         return Outcome("Completed", "Ok", (("WavFile", _results.speech_wav(job.text)),))
     image = _prepare(_decode(job.image), job.settings)
     if kind is Kind.DETECT:
-        data = _results.detected_boxes(_ocr.words(image))
+        data = _results.detected_boxes(engine.words(image))
         return Outcome("Completed", "Ok", (("Other", data),))
     if kind is Kind.INVOICE:
-        text = _ocr.recognize(image, ["Text"])["Text"].decode("utf-8")
+        text = engine.recognize(image, ["Text"])["Text"].decode("utf-8")
         return Outcome("Completed", "Ok", (("Text", _results.invoice_fields(text)),))
     if kind is Kind.FONT:
-        return Outcome("Completed", "Ok", (("Text", _results.font_report(_ocr.words(image))),))
+        return Outcome("Completed", "Ok", (("Text", _results.font_report(engine.words(image))),))
     raise AssertionError(f"no worker for {kind}")
 
 
-def run_job(job: Job) -> Outcome:
-    """Produce the outcome of ``job``: Completed with results, or Error with messages."""
+def run_job(job: Job, engine: Engine = _ocr) -> Outcome:
+    """Produce the outcome of ``job``: Completed with results, or Error with messages.
+
+    ``engine`` reads the text: Tesseract, or the stand-in of ``Emulator(ocr=False)``.
+    """
     kind = job.operation.kind
     try:
         if kind in (Kind.OCR, Kind.REGIONS):
-            return _recognize(job)
+            return _recognize(job, engine)
         if kind is Kind.PDF:
-            return _recognize_pdf(job)
+            return _recognize_pdf(job, engine)
         if kind is Kind.TABLE:
-            return _table(job)
+            return _table(job, engine)
         if kind is Kind.DJVU:
-            return _djvu(job)
+            return _djvu(job, engine)
         if kind in (Kind.BINARIZE, Kind.DESKEW, Kind.DEWARP, Kind.UPSCALE):
             return _image_processing(job)
-        return _other(job)
+        return _other(job, engine)
     except _Undecodable as exc:
         return Outcome("Error", "Error", None, messages=(str(exc),))
     except Exception as exc:  # the emulator must stay up whatever an upload does to a worker

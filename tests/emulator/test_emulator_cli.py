@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import signal
 import subprocess
@@ -10,6 +11,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
+from tests.support.emulator import text_image
 
 
 def _start(*args: str) -> subprocess.Popen[str]:
@@ -85,6 +88,8 @@ def test_generated_credentials_are_printed_and_work(processes: list[subprocess.P
         (["--latency", "soon"], 2, "--latency"),
         (["--retention", "0"], 1, "retention"),
         (["--port", "99999"], 1, "port"),
+        (["--rate-limit", "0"], 2, "--rate-limit"),
+        (["--rate-limit", "fast"], 2, "--rate-limit"),
     ],
 )
 def test_bad_arguments_give_one_clear_line(
@@ -96,3 +101,25 @@ def test_bad_arguments_give_one_clear_line(
     assert process.returncode == code
     assert needle in err.strip().splitlines()[-1]
     assert "Traceback" not in err
+
+
+def test_no_ocr_and_rate_limit_serve_a_load_target(processes: list[subprocess.Popen[str]]) -> None:
+    # One request per 1000 s: the second request is refused however slow this machine is.
+    process = _start(
+        "--client-id", "cli-id", "--client-secret", "s", "--no-ocr", "--rate-limit", "0.001"
+    )
+    processes.append(process)
+    assert process.stdout is not None
+    base_url = process.stdout.readline().strip()
+    banner = [process.stdout.readline() for _ in range(4)]
+    assert "OCR off" in banner[2]
+    assert "0.001 requests/s" in banner[3]
+    token = _token(base_url, "cli-id", "s").json()["access_token"]  # not rate-limited
+    image = base64.b64encode(text_image(["Load target"])[0]).decode("ascii")
+    with httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {token}"}) as client:
+        task_id = client.post("/v5.0/ocr/RecognizeImage", json={"image": image}).text
+        refused = client.get("/v5.0/ocr/RecognizeImage", params={"id": task_id})
+    assert refused.status_code == 429
+    assert 990 <= int(refused.headers["retry-after"]) <= 1000
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=20) == 0

@@ -126,3 +126,30 @@ def test_missing_token_raises_the_sdks_unauthorized(emulator: Emulator) -> None:
             api.post_recognize_image(
                 sdk.OCRRecognizeImageBody(image="aGk=", settings=sdk.OCRSettingsRecognizeImage())
             )
+
+
+def test_sdk_against_the_emulator_with_ocr_off(api_client: Any, emulator: Emulator) -> None:
+    # A load target with OCR off still speaks the wire format the SDK expects.
+    image, rects = text_image(TEXTS)
+    regions = [
+        sdk.OCRRegion(
+            rect=sdk.OCRRect(
+                top_left_x=r[0], top_left_y=r[1], bottom_right_x=r[2], bottom_right_y=r[3]
+            ),
+            order=i,
+        )
+        for i, r in enumerate(rects)
+    ]
+    body = sdk.OCRRecognizeRegionsBody(
+        image=base64.b64encode(image).decode("ascii"),
+        settings=sdk.OCRSettingsRecognizeRegions(language="English", regions=regions),
+    )
+    api = sdk.RecognizeRegionsApi(api_client)
+    emulator.ocr = False
+    try:
+        response = api.get_recognize_regions(id=api.post_recognize_regions(body))
+    finally:
+        emulator.ocr = True
+    texts = [base64.b64decode(r.data).decode("utf-8") for r in response.results]
+    assert response.task_status == "Completed"
+    assert len(texts) == 2 and all(texts) and texts != TEXTS
